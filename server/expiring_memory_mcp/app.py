@@ -1,0 +1,177 @@
+"""The MCP server: six tools over the memory service. Nothing heavy is imported here, so tools/list is instant."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from functools import partial
+from typing import Annotated, Any, TypeVar
+
+import anyio.to_thread
+from mcp.server import MCPServer
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ToolAnnotations
+from pydantic import Field
+
+from .errors import InvalidRequest, Unavailable
+from .memories import MemoryService
+from .models import Deleted, MemoryList, MemoryRecord, RecallResult
+from .retention import PERMANENT_TYPES
+from .settings import Settings
+
+T = TypeVar("T")
+Ctx = Context[MemoryService, Any]
+
+Content = Annotated[str, Field(description="The memory itself: one self-contained statement, written so it makes sense later.")]
+Metadata = Annotated[
+    dict[str, Any] | None,
+    Field(description="Optional flat key/value pairs (string, number, boolean or null values) kept with the memory."),
+]
+ExpiresInDays = Annotated[
+    float | None,
+    Field(description="Expire after this many days; fractions allowed (0.5 is 12 hours). Leave out to use the type's tier."),
+]
+ExpiresAt = Annotated[
+    str | None,
+    Field(
+        description="Expire at this ISO 8601 time, such as '2026-12-24T18:00:00+01:00'. Without an offset it is read "
+        "in the server's timezone; a date alone ('2026-12-24') lasts through the end of that day."
+    ),
+]
+MemoryTypes = Annotated[
+    list[str] | None,
+    Field(description="Only these memory types, for example ['preference', 'fact']. Leave out for all types."),
+]
+MemoryId = Annotated[str, Field(description="The id of a memory, as returned by the other tools.", max_length=200)]
+
+
+async def _call(method: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Runs a blocking service call in a worker thread; caller-facing errors become ToolErrors."""
+    try:
+        return await anyio.to_thread.run_sync(partial(method, *args, **kwargs))
+    except (InvalidRequest, Unavailable) as exc:
+        raise ToolError(str(exc)) from exc
+
+
+def _service(ctx: Ctx) -> MemoryService:
+    return ctx.request_context.lifespan_context
+
+
+async def remember_temporary(
+    ctx: Ctx,
+    content: Content,
+    memory_type: Annotated[
+        str, Field(description="session, chat, reminder or cache (by default they last 7, 30, 1 and 1 days), or your own type.")
+    ] = "session",
+    expires_in_days: ExpiresInDays = None,
+    expires_at: ExpiresAt = None,
+    metadata: Metadata = None,
+) -> MemoryRecord:
+    """Remember something that goes stale: session context, what the user is browsing, recent chat, reminders, cached data."""
+    service = _service(ctx)
+    return await _call(
+        service.remember, content, memory_type, metadata,
+        permanent=False, expires_in_days=expires_in_days, expires_at=expires_at,
+    )
+
+
+async def remember_permanent(
+    ctx: Ctx,
+    content: Content,
+    memory_type: Annotated[
+        str, Field(description="preference, account, fact or milestone (or your own type).")
+    ] = "preference",
+    metadata: Metadata = None,
+) -> MemoryRecord:
+    """Remember something that stays true: preferences, settings, account info, important facts, milestones."""
+    service = _service(ctx)
+    return await _call(service.remember, content, memory_type, metadata, permanent=True)
+
+
+async def recall(
+    ctx: Ctx,
+    query: Annotated[str, Field(description="What to look for, in plain words.")],
+    memory_types: MemoryTypes = None,
+    limit: Annotated[int, Field(ge=1, le=50, description="How many memories at most (1-50).")] = 5,
+) -> RecallResult:
+    """Search live memories by meaning and keywords, best match first; expired memories never appear."""
+    service = _service(ctx)
+    return RecallResult(memories=await _call(service.recall, query, memory_types, limit))
+
+
+async def expiring_soon(
+    ctx: Ctx,
+    within_days: Annotated[float, Field(gt=0, le=36500, description="The window to look ahead, in days.")] = 7,
+    memory_types: MemoryTypes = None,
+    limit: Annotated[int, Field(ge=1, le=200, description="How many memories at most (1-200).")] = 20,
+) -> MemoryList:
+    """List temporary memories that will expire within the window, soonest first, to renew or let go."""
+    service = _service(ctx)
+    return MemoryList(memories=await _call(service.expiring, within_days, memory_types, limit))
+
+
+async def forget(ctx: Ctx, memory_id: MemoryId) -> Deleted:
+    """Delete a memory for good, when the user asks you to forget it or it is wrong."""
+    service = _service(ctx)
+    return Deleted(deleted=await _call(service.forget, memory_id))
+
+
+async def renew_memory(
+    ctx: Ctx,
+    memory_id: MemoryId,
+    expires_in_days: Annotated[
+        float | None, Field(description="New lifetime from now, in days (0.5 is 12 hours).")
+    ] = None,
+    expires_at: ExpiresAt = None,
+    permanent: Annotated[bool, Field(description="Make the memory permanent instead.")] = False,
+) -> MemoryRecord:
+    """Keep a memory longer or make it permanent; with no new expiry its type's tier starts again from now."""
+    service = _service(ctx)
+    return await _call(service.renew, memory_id, expires_in_days, expires_at, permanent)
+
+
+def instructions(settings: Settings) -> str:
+    return (
+        "A long-term memory about the user that cleans itself up. "
+        "Use remember_permanent for what stays true: preferences, settings, account info, important facts and "
+        f"milestones (types: {', '.join(PERMANENT_TYPES)}). "
+        "Use remember_temporary for what goes stale: session context, browsing, recent chat, reminders and cached "
+        f"data (types and lifetimes: session {settings.ttl_session_days:g} days, chat {settings.ttl_chat_days:g} days, "
+        f"reminder {settings.ttl_reminder_days:g} days, cache {settings.ttl_cache_days:g} days; other types "
+        f"{settings.ttl_default_days:g} days), or give expires_in_days or expires_at. "
+        "When unsure, prefer temporary: it is easier to renew a memory than to clean one up. "
+        "Expired memories are deleted for good and never returned. "
+        "Call recall before answering anything that may depend on what you know about the user. "
+        "Remembering the same text again refreshes that memory instead of duplicating it. "
+        "Use expiring_soon to show what will be forgotten, renew_memory to keep something longer or make it "
+        "permanent, and forget when the user asks you to forget something."
+    )
+
+
+READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, open_world_hint=False)
+WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=False)
+TOOLS: list[tuple[Callable[..., Any], str, ToolAnnotations]] = [
+    (remember_temporary, "Remember temporarily", WRITE),
+    (remember_permanent, "Remember permanently", ToolAnnotations(read_only_hint=False, destructive_hint=False,
+                                                                  idempotent_hint=True, open_world_hint=False)),
+    (recall, "Recall memories", READ_ONLY),
+    (expiring_soon, "Memories expiring soon", READ_ONLY),
+    (forget, "Forget a memory", ToolAnnotations(read_only_hint=False, destructive_hint=True, open_world_hint=False)),
+    (renew_memory, "Renew a memory", WRITE),
+]
+
+
+def build_server(service: MemoryService, settings: Settings) -> MCPServer[MemoryService]:
+    """The MCP server with every tool registered; the service reaches tools as the lifespan context."""
+
+    @asynccontextmanager
+    async def lifespan(_: MCPServer[MemoryService]) -> AsyncIterator[MemoryService]:
+        yield service
+
+    server: MCPServer[MemoryService] = MCPServer(
+        "expiring-memory", instructions=instructions(settings), lifespan=lifespan
+    )
+    for fn, title, annotations in TOOLS:
+        server.add_tool(fn, title=title, annotations=annotations, structured_output=True)
+    return server

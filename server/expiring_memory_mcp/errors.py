@@ -1,0 +1,9 @@
+"""Errors whose message is meant for the caller (the model or a person). Nothing was changed when one is raised."""
+
+
+class InvalidRequest(ValueError):
+    """Bad input or an unknown memory: the message says what to do instead."""
+
+
+class Unavailable(RuntimeError):
+    """The memory store could not be opened: the message says why."""

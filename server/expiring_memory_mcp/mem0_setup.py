@@ -1,0 +1,86 @@
+"""Builds Mem0's `Memory` offline: telemetry off, files in our data dir, our store and embedder plugged in."""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mem0 import Memory
+
+    from .embedder import MiniLMEmbedder
+    from .store import SQLiteVectorStore
+
+DB_FILE = "memories.db"
+HISTORY_FILE = "history.db"
+
+
+def prepare_environment(data_dir: Path) -> None:
+    """Mem0 reads these once, at import: no telemetry (no network, no ~/.mem0), its files in our data dir."""
+    os.environ["MEM0_TELEMETRY"] = "False"
+    os.environ["MEM0_DIR"] = str(private_dir(data_dir / "mem0"))
+
+
+def private_dir(path: Path) -> Path:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
+def build_memory(data_dir: Path, embedder: MiniLMEmbedder | None = None) -> tuple[Memory, SQLiteVectorStore]:
+    """A Mem0 Memory on the SQLite store and the bundled embedder. Imports mem0, so call it off the event loop.
+
+    An already loaded embedder may be passed in (tests share one); otherwise the bundled one is loaded.
+    """
+    private_dir(data_dir)
+    prepare_environment(data_dir)
+    from mem0 import Memory
+    from mem0.configs.base import MemoryConfig
+    from qdrant_client import QdrantClient
+
+    from .embedder import DIMS, MiniLMEmbedder
+    from .store import SQLiteVectorStore
+
+    logging.getLogger("mem0.utils.spacy_models").setLevel(logging.ERROR)  # spaCy is optional; say nothing
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):
+        logging.getLogger("mem0").setLevel(logging.WARNING)  # Mem0 logs memory texts at INFO; keep them out of logs
+    # Mem0 validates provider names, so it is built with placeholders that open no file and no connection
+    # (an in-memory Qdrant, an LM Studio client that is never called), which are then replaced.
+    config = MemoryConfig(
+        vector_store={
+            "provider": "qdrant",
+            "config": {"client": QdrantClient(location=":memory:"), "embedding_model_dims": DIMS},
+        },
+        embedder={"provider": "lmstudio", "config": {"embedding_dims": DIMS}},
+        llm={"provider": "lmstudio", "config": {}},
+        history_db_path=str(data_dir / HISTORY_FILE),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        memory = Memory(config)
+    store = SQLiteVectorStore(data_dir / DB_FILE, collection_name="memories", embedding_model_dims=DIMS)
+    memory.embedding_model = embedder or MiniLMEmbedder()
+    memory.vector_store = store
+    memory._entity_store = SQLiteVectorStore(data_dir / DB_FILE, collection_name="entities", embedding_model_dims=DIMS)
+    memory.db.connection.execute("PRAGMA journal_mode = WAL")  # Mem0's history, shared by every process
+    memory.db.connection.execute("PRAGMA busy_timeout = 30000")
+    memory.db.connection.execute("PRAGMA secure_delete = ON")
+    os.chmod(data_dir / HISTORY_FILE, 0o600)
+    return memory, store
+
+
+def forget_history(memory: Memory, memory_ids: list[str]) -> None:
+    """Drop Mem0's history rows (which hold old texts) for memories that are gone, so no copy of them lingers."""
+    if not memory_ids:
+        return
+    db = memory.db
+    with db._lock:
+        for start in range(0, len(memory_ids), 500):
+            chunk = memory_ids[start : start + 500]
+            db.connection.execute(
+                f"DELETE FROM history WHERE memory_id IN ({', '.join('?' * len(chunk))})", chunk
+            )
+        db.connection.commit()

@@ -1,0 +1,303 @@
+"""The service: what each tool means, expressed as calls to Mem0 (refresh instead of duplicate, sweep, scope)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import re
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from .errors import InvalidRequest, Unavailable
+from .models import MemoryRecord, RecalledMemory
+from .retention import Clock, expires_in, is_expired, iso, later, mem0_date, parse_iso
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from mem0 import Memory
+
+    from .store import SQLiteVectorStore
+
+logger = logging.getLogger(__name__)
+
+# Payload keys that Mem0 or this service own; callers' metadata may not use them.
+RESERVED_KEYS = frozenset(
+    {"type", "expires_at", "dedup_key", "data", "hash", "created_at", "updated_at", "user_id", "agent_id",
+     "run_id", "actor_id", "role", "text_lemmatized", "expiration_date", "attributed_to", "id", "memory",
+     "score", "metadata"}
+)
+TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+MAX_METADATA_KEYS = 32
+MAX_METADATA_TEXT = 2000
+RECALL_THRESHOLD = 0.1  # minimum semantic similarity, Mem0's default
+
+Backend = tuple["Memory", "SQLiteVectorStore"]
+
+
+def dedup_key(content: str) -> str:
+    """Same text up to whitespace and case gives the same key."""
+    return hashlib.sha256(" ".join(content.split()).casefold().encode()).hexdigest()[:32]
+
+
+def _check_text(text: str, what: str) -> None:
+    if "\x00" in text:
+        raise InvalidRequest(f"{what} contains a NUL character; remove it.")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidRequest(f"{what} contains invalid Unicode (a lone surrogate); send valid text.") from None
+
+
+class MemoryService:
+    """Tool semantics over one Mem0 Memory, scoped to the configured user. Blocking: call it from a worker thread."""
+
+    def __init__(self, settings: Settings, clock: Clock, build: Callable[[], Backend]) -> None:
+        self.settings = settings
+        self.policy = settings.retention()
+        self._clock = clock
+        self._build = build
+        self._lock = threading.Lock()  # Mem0's Memory is not thread-safe: one call at a time
+        self._load_lock = threading.Lock()
+        self._backend: Backend | None = None
+        self._load_error: BaseException | None = None
+        self._last_sweep: datetime | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start_loading(self) -> threading.Thread:
+        """Import and open Mem0 in the background, so the server answers initialize and tools/list at once."""
+        thread = threading.Thread(target=self._loaded, name="mem0-loader", daemon=True)
+        thread.start()
+        return thread
+
+    def _loaded(self) -> Backend:
+        with self._load_lock:
+            if self._backend is None and self._load_error is None:
+                try:
+                    self._backend = self._build()
+                    logger.info("memory store ready in %s", self.settings.data_dir)
+                except Exception as exc:  # reported to every caller below
+                    logger.exception("could not open the memory store")
+                    self._load_error = exc
+            if self._backend is None:
+                raise Unavailable(f"The memory store could not be opened: {self._load_error}. See the server log.")
+            return self._backend
+
+    @contextmanager
+    def _session(self) -> Iterator[tuple[Memory, SQLiteVectorStore, datetime]]:
+        memory, store = self._loaded()
+        with self._lock:
+            now = self._clock.now()
+            self._sweep(memory, store, now, force=False)
+            yield memory, store, now
+
+    def sweep(self) -> int:
+        """Delete every expired memory now; returns how many went."""
+        memory, store = self._loaded()
+        with self._lock:
+            return self._sweep(memory, store, self._clock.now(), force=True)
+
+    def _sweep(self, memory: Memory, store: SQLiteVectorStore, now: datetime, *, force: bool) -> int:
+        interval = timedelta(seconds=self.settings.sweep_interval_seconds)
+        if not force and self._last_sweep is not None and now - self._last_sweep < interval:
+            return 0
+        from .mem0_setup import forget_history
+
+        gone = store.purge_expired(now)
+        forget_history(memory, gone)
+        self._last_sweep = now
+        if gone:
+            logger.info("deleted %d expired memories", len(gone))
+        return len(gone)
+
+    # -- validation ------------------------------------------------------------------------------
+
+    def _content(self, content: str, what: str = "content") -> str:
+        text = content.strip()
+        if not text:
+            raise InvalidRequest(f"{what} is empty; give the text to remember or search for.")
+        if len(text) > self.settings.max_content_chars:
+            raise InvalidRequest(
+                f"{what} has {len(text)} characters; the limit is {self.settings.max_content_chars}. "
+                "Send a shorter summary."
+            )
+        _check_text(text, what)
+        return text
+
+    @staticmethod
+    def memory_type(value: str) -> str:
+        kind = value.strip().lower()
+        if not TYPE_PATTERN.match(kind):
+            raise InvalidRequest(
+                f"memory_type {value[:50]!r} is not valid: use a short lowercase word such as "
+                "'session', 'chat', 'reminder', 'cache', 'preference', 'account', 'fact' or 'milestone'."
+            )
+        return kind
+
+    @staticmethod
+    def metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+        clean: dict[str, Any] = {}
+        for key, value in (metadata or {}).items():
+            if not isinstance(key, str) or not key or len(key) > 64:
+                raise InvalidRequest("metadata keys must be non-empty strings of at most 64 characters.")
+            _check_text(key, "a metadata key")
+            if key in RESERVED_KEYS:
+                raise InvalidRequest(f"metadata key {key!r} is reserved; rename it (for example 'my_{key}').")
+            if isinstance(value, float) and not math.isfinite(value):
+                raise InvalidRequest(f"metadata value for {key!r} must be a finite number.")
+            if isinstance(value, str):
+                _check_text(value, f"metadata value for {key!r}")
+                if len(value) > MAX_METADATA_TEXT:
+                    raise InvalidRequest(f"metadata value for {key!r} is longer than {MAX_METADATA_TEXT} characters.")
+            elif value is not None and not isinstance(value, bool | int | float):
+                raise InvalidRequest(
+                    f"metadata value for {key!r} must be a string, number, boolean or null; "
+                    "nested objects and lists are not supported."
+                )
+            if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**63 - 1:
+                raise InvalidRequest(f"metadata value for {key!r} is too large an integer.")
+            clean[key] = value
+        if len(clean) > MAX_METADATA_KEYS:
+            raise InvalidRequest(f"metadata may have at most {MAX_METADATA_KEYS} keys.")
+        return clean
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _scope(self, now: datetime, memory_types: list[str] | None = None) -> dict[str, Any]:
+        """Mem0 filters: this user, live memories only (inside the store query), optionally some types."""
+        filters: dict[str, Any] = {"user_id": self.settings.user_id, "NOT": [{"expires_at": {"lte": iso(now)}}]}
+        if memory_types:
+            filters["type"] = {"in": sorted({self.memory_type(t) for t in memory_types})}
+        return filters
+
+    def _record(self, item: Mapping[str, Any], now: datetime) -> MemoryRecord:
+        meta = dict(item.get("metadata") or {})
+        expires = meta.get("expires_at")
+        expiry = parse_iso(expires) if expires else None
+        return MemoryRecord(
+            id=str(item["id"]),
+            content=str(item.get("memory", "")),
+            memory_type=str(meta.get("type") or ""),
+            created_at=meta.get("created_at") or item.get("created_at"),
+            expires_at=iso(expiry) if expiry else None,
+            expiration_date=item.get("expiration_date"),
+            expires_in=expires_in(expiry, now),
+            metadata={k: v for k, v in meta.items() if k not in RESERVED_KEYS},
+        )
+
+    def _live(self, memory: Memory, memory_id: str, now: datetime) -> MemoryRecord:
+        """The caller's own live memory with this id; anything else reads as unknown."""
+        item = memory.get(memory_id) if memory_id.strip() else None
+        record = self._record(item, now) if item else None
+        expiry = parse_iso(record.expires_at) if record and record.expires_at else None
+        if item is None or item.get("user_id") != self.settings.user_id or is_expired(expiry, now):
+            raise InvalidRequest(
+                f"No memory with id {memory_id[:80]!r}: it may have expired or been forgotten. "
+                "Use recall or expiring_soon to find current memory ids."
+            )
+        return record  # type: ignore[return-value]
+
+    # -- operations ------------------------------------------------------------------------------
+
+    def remember(
+        self,
+        content: str,
+        memory_type: str,
+        metadata: Mapping[str, Any] | None,
+        *,
+        permanent: bool,
+        expires_in_days: float | None = None,
+        expires_at: str | None = None,
+    ) -> MemoryRecord:
+        """Store a memory, or refresh its live twin (same text, type and user): the later expiry wins."""
+        text = self._content(content)
+        kind = self.memory_type(memory_type)
+        meta = self.metadata(metadata)
+        key = dedup_key(text)
+        with self._session() as (memory, store, now):
+            expiry = None if permanent else self.policy.expiry(now, kind, expires_in_days, expires_at)
+            with store.transaction():  # the twin lookup and the write are one step, across processes too
+                twins = memory.get_all(
+                    filters={**self._scope(now), "type": kind, "dedup_key": key}, top_k=1
+                )["results"]
+                if twins:
+                    memory_id = twins[0]["id"]
+                    current = self._record(twins[0], now).expires_at
+                    expiry = later(parse_iso(current) if current else None, expiry)
+                    memory.update(
+                        memory_id,
+                        metadata={**meta, "expires_at": iso(expiry) if expiry else None},
+                        expiration_date=mem0_date(expiry),
+                    )
+                else:
+                    added = memory.add(
+                        text,
+                        user_id=self.settings.user_id,
+                        metadata={
+                            **meta,
+                            "type": kind,
+                            "expires_at": iso(expiry) if expiry else None,
+                            "dedup_key": key,
+                            "created_at": iso(now),
+                        },
+                        expiration_date=mem0_date(expiry),
+                        infer=False,
+                    )
+                    memory_id = added["results"][0]["id"]
+            return self._live(memory, memory_id, now)
+
+    def recall(self, query: str, memory_types: list[str] | None, limit: int) -> list[RecalledMemory]:
+        """Best matches first; expired memories are excluded inside the store query, so they never crowd it."""
+        text = self._content(query, "query")
+        with self._session() as (memory, _store, now):
+            found = memory.search(text, top_k=limit, filters=self._scope(now, memory_types), threshold=RECALL_THRESHOLD)
+            results = []
+            for item in found["results"]:
+                record = self._record(item, now)
+                if record.expires_in != "expired":
+                    results.append(RecalledMemory(**record.model_dump(), score=round(float(item["score"]), 4)))
+            return results
+
+    def expiring(self, within_days: float, memory_types: list[str] | None, limit: int) -> list[MemoryRecord]:
+        """Live temporary memories that expire within the window, soonest first."""
+        with self._session() as (memory, _store, now):
+            filters = self._scope(now, memory_types)
+            filters["expires_at"] = {"gt": iso(now), "lte": iso(now + timedelta(days=within_days))}
+            items = memory.get_all(filters=filters, top_k=limit)["results"]
+            records = [self._record(item, now) for item in items]
+            return sorted(records, key=lambda r: r.expires_at or "")[:limit]
+
+    def forget(self, memory_id: str) -> str:
+        from .mem0_setup import forget_history
+
+        with self._session() as (memory, _store, now):
+            record = self._live(memory, memory_id, now)
+            memory.delete(record.id)
+            forget_history(memory, [record.id])
+            return record.id
+
+    def renew(
+        self, memory_id: str, expires_in_days: float | None, expires_at: str | None, permanent: bool
+    ) -> MemoryRecord:
+        """Set a new expiry, or make the memory permanent. With no expiry given, its type's tier starts again."""
+        if permanent and (expires_in_days is not None or expires_at is not None):
+            raise InvalidRequest("Give permanent=true or a new expiry (expires_in_days or expires_at), not both.")
+        with self._session() as (memory, _store, now):
+            record = self._live(memory, memory_id, now)
+            if permanent:
+                expiry = None
+            elif expires_in_days is None and expires_at is None:
+                current = parse_iso(record.expires_at) if record.expires_at else None
+                expiry = later(current, self.policy.expiry(now, record.memory_type))
+            else:
+                expiry = self.policy.expiry(now, record.memory_type, expires_in_days, expires_at)
+            memory.update(
+                record.id,
+                metadata={"expires_at": iso(expiry) if expiry else None},
+                expiration_date=mem0_date(expiry),
+            )
+            return self._live(memory, record.id, now)

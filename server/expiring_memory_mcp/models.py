@@ -1,0 +1,34 @@
+"""What the tools return: the shape of one memory, and the lists around it."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+Scalar = str | int | float | bool | None
+
+
+class MemoryRecord(BaseModel):
+    id: str = Field(description="The memory's id, for forget and renew_memory.")
+    content: str
+    memory_type: str
+    created_at: str | None = Field(description="When it was first remembered, ISO 8601 UTC.")
+    expires_at: str | None = Field(description="When it expires, ISO 8601 UTC; null for a permanent memory.")
+    expiration_date: str | None = Field(description="Mem0's inclusive expiration date (UTC); null if permanent.")
+    expires_in: str | None = Field(description="The time left in words, such as 'in 2 days'; null if permanent.")
+    metadata: dict[str, Scalar] = Field(default_factory=dict, description="The caller's own metadata.")
+
+
+class RecalledMemory(MemoryRecord):
+    score: float = Field(description="Relevance to the query, 0 to 1; higher is better.")
+
+
+class MemoryList(BaseModel):
+    memories: list[MemoryRecord]
+
+
+class RecallResult(BaseModel):
+    memories: list[RecalledMemory]
+
+
+class Deleted(BaseModel):
+    deleted: str = Field(description="The id of the memory that was deleted.")

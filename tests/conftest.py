@@ -1,0 +1,110 @@
+"""Shared fixtures: a real server (Mem0 + the SQLite store + the bundled embedder) and a clock to move by hand."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Mem0 reads these once per process, at import: set them before anything can import it.
+os.environ["MEM0_TELEMETRY"] = "False"
+os.environ.setdefault("MEM0_DIR", tempfile.mkdtemp(prefix="expiring-memory-tests-mem0-"))
+for name in [n for n in os.environ if n.startswith("EXPIRING_MEMORY_")]:
+    del os.environ[name]
+
+from mcp import Client  # noqa: E402
+
+from expiring_memory_mcp.app import build_server  # noqa: E402
+from expiring_memory_mcp.memories import MemoryService  # noqa: E402
+from expiring_memory_mcp.settings import Settings  # noqa: E402
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+class FakeClock:
+    """Starts at the real time (Mem0 still checks its day-granular date against the real clock) and moves on demand."""
+
+    def __init__(self) -> None:
+        self.moment = datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Any:
+    from expiring_memory_mcp.embedder import MiniLMEmbedder
+
+    return MiniLMEmbedder()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return {}
+
+
+@pytest.fixture
+def settings(data_dir: Path, settings_overrides: dict[str, Any]) -> Settings:
+    return Settings(data_dir=data_dir, user_id="alice", **settings_overrides)
+
+
+def make_service(settings: Settings, clock: FakeClock, embedder: Any) -> MemoryService:
+    from expiring_memory_mcp.mem0_setup import build_memory
+
+    return MemoryService(settings, clock, partial(build_memory, settings.data_dir, embedder))
+
+
+@pytest.fixture
+def service(settings: Settings, clock: FakeClock, embedder: Any) -> MemoryService:
+    return make_service(settings, clock, embedder)
+
+
+@pytest.fixture
+async def client(service: MemoryService, settings: Settings) -> AsyncIterator[Client]:
+    async with Client(build_server(service, settings)) as connected:
+        yield connected
+
+
+class Database:
+    """Looks at the database file directly, as a person with sqlite3 would."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _query(self, sql: str) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(self.path) as db:
+            return db.execute(sql).fetchall()
+
+    def count_rows(self) -> int:
+        return self._query("SELECT count(*) FROM vectors WHERE collection = 'memories'")[0][0]
+
+    def raw_bytes(self) -> bytes:
+        return b"".join(p.read_bytes() for p in self.path.parent.glob(self.path.name + "*"))
+
+
+@pytest.fixture
+def db(data_dir: Path) -> Iterator[Database]:
+    yield Database(data_dir / "memories.db")
