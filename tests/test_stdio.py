@@ -101,3 +101,30 @@ async def test_two_server_processes_share_one_data_dir(tmp_path: Path) -> None:
     assert {p.name: p.stat().st_mode & 0o777 for p in data_dir.glob("*.db")} == {
         "memories.db": 0o600, "history.db": 0o600
     }
+
+
+async def test_the_claude_desktop_example_config_works_once_its_path_is_filled_in(tmp_path: Path) -> None:
+    config = json.loads((Path(__file__).parents[1] / "claude_config.example.json").read_text())
+    entry = config["mcpServers"]["expiring-memory"]
+    placeholder = "/ABSOLUTE/PATH/TO/expiring-memory-mcp/.venv/bin/expiring-memory-mcp"
+    assert entry["command"] == placeholder
+    home = tmp_path / "home"
+    home.mkdir()
+    params = StdioServerParameters(command=SCRIPT, args=entry["args"], env={**entry["env"], "HOME": str(home)})
+    with anyio.fail_after(120):
+        async with Client(params) as client:
+            stored = await client.call_tool("remember_permanent", {"content": "Signs emails with 'Cheers, Sam'"})
+            recalled = await client.call_tool("recall", {"query": "email sign-off"})
+    assert not stored.is_error
+    assert recalled.structured_content["memories"][0]["content"] == "Signs emails with 'Cheers, Sam'"
+    assert (home / ".expiring-memory-mcp" / "memories.db").exists()
+
+
+async def test_python_dash_m_serves_the_same_tools(tmp_path: Path) -> None:
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "expiring_memory_mcp"], env=server_env(tmp_path, tmp_path / "data")
+    )
+    with anyio.fail_after(120):
+        async with Client(params) as client:
+            tools = (await client.list_tools()).tools
+    assert len(tools) == 6
