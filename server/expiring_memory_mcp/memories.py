@@ -79,13 +79,22 @@ class MemoryService:
             if self._backend is None and self._load_error is None:
                 try:
                     self._backend = self._build()
-                    logger.info("memory store ready in %s", self.settings.data_dir)
                 except Exception as exc:  # reported to every caller below
                     logger.exception("could not open the memory store")
                     self._load_error = exc
+                else:
+                    logger.info("memory store ready in %s", self.settings.data_dir)
+                    self._startup_sweep(*self._backend)
             if self._backend is None:
                 raise Unavailable(f"The memory store could not be opened: {self._load_error}. See the server log.")
             return self._backend
+
+    def _startup_sweep(self, memory: Memory, store: SQLiteVectorStore) -> None:
+        try:
+            with self._lock:
+                self._sweep(memory, store, self._clock.now(), force=True)
+        except Exception:  # the next tool call tries again
+            logger.exception("the startup sweep failed")
 
     @contextmanager
     def _session(self) -> Iterator[tuple[Memory, SQLiteVectorStore, datetime]]:
