@@ -170,7 +170,7 @@ def build_server(service: MemoryService, settings: Settings) -> MCPServer[Memory
         yield service
 
     server: MCPServer[MemoryService] = MCPServer(
-        "expiring-memory", instructions=instructions(settings), lifespan=lifespan
+        "expiring-memory", instructions=instructions(settings), lifespan=lifespan, log_level=settings.log_level
     )
     for fn, title, annotations in TOOLS:
         server.add_tool(fn, title=title, annotations=annotations, structured_output=True)

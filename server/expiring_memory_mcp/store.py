@@ -62,7 +62,7 @@ CREATE TABLE IF NOT EXISTS vectors (
     rev INTEGER NOT NULL,
     UNIQUE (collection, id)
 );
-CREATE INDEX IF NOT EXISTS vectors_scope ON vectors (collection, user_id, memory_type);
+CREATE INDEX IF NOT EXISTS vectors_filter ON vectors (collection, user_id, memory_type, expires_at);
 CREATE INDEX IF NOT EXISTS vectors_expiry ON vectors (collection, expires_at) WHERE expires_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS vectors_rev ON vectors (collection, rev);
 CREATE INDEX IF NOT EXISTS vectors_dedup ON vectors (collection, user_id, json_extract(payload, '$.dedup_key'));
@@ -123,7 +123,8 @@ class _Where:
             if logical == "OR":
                 return " OR ".join(f"({c})" for c in inner) or "0"
             joined = " AND ".join(f"({c})" for c in inner) or "1"
-            return f"NOT ({joined})" if logical == "NOT" else joined
+            # A missing key makes a comparison NULL, which counts as false; NOT of it is then true, as on Qdrant.
+            return f"NOT coalesce({joined}, 0)" if logical == "NOT" else joined
         column = self._column(key)
         if isinstance(value, dict):
             return " AND ".join(self._op(key, column, op, arg) for op, arg in value.items()) or "1"
@@ -149,25 +150,24 @@ class _Where:
         return value
 
     def _op(self, key: str, column: str, op: str, arg: Any) -> str:
-        # Comparisons are coalesced so a missing key is simply "false": NOT then keeps it, as Qdrant does.
         compare = {"eq": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
         if op in compare:
             self.params.append(self._value(key, arg))
-            return f"coalesce({column} {compare[op]} ?, 0)"
+            return f"{column} {compare[op]} ?"
         if op == "ne":
-            return f"NOT {self._op(key, column, 'eq', arg)}"
+            return f"NOT coalesce({self._op(key, column, 'eq', arg)}, 0)"
         if op in ("in", "nin"):
             values = list(arg) if isinstance(arg, list | tuple | set) else [arg]
             if not values:
                 return "0" if op == "in" else "1"
             self.params.extend(self._value(key, v) for v in values)
-            test = f"coalesce({column} IN ({', '.join('?' * len(values))}), 0)"
-            return test if op == "in" else f"NOT {test}"
+            test = f"{column} IN ({', '.join('?' * len(values))})"
+            return test if op == "in" else f"NOT coalesce({test}, 0)"
         if op in ("contains", "icontains"):
             self.params.append(str(arg))
             if op == "contains":
-                return f"coalesce(instr({column}, ?) > 0, 0)"
-            return f"coalesce(instr(lower({column}), lower(?)) > 0, 0)"
+                return f"instr({column}, ?) > 0"
+            return f"instr(lower({column}), lower(?)) > 0"
         raise ValueError(f"unsupported filter operator {op!r}")
 
 
@@ -205,13 +205,6 @@ class _VectorCache:
             self.matrix[self.size] = vector
             self.size += 1
         return True
-
-    def positions(self, rowids: np.ndarray) -> np.ndarray:
-        pos = np.searchsorted(self.rowids[: self.size], rowids)
-        pos = np.minimum(pos, max(self.size - 1, 0))
-        if self.size == 0 or not np.array_equal(self.rowids[pos], rowids):
-            raise LookupError("vector cache is missing rows")
-        return pos
 
 
 class SQLiteVectorStore(VectorStoreBase):
@@ -352,17 +345,36 @@ class SQLiteVectorStore(VectorStoreBase):
                 (self.collection_name, now.timestamp()),
             ).fetchall()
             self._delete_rowids([rowid for rowid, _ in rows])
+            if rows:  # a running total for `stats`, one meta row per collection
+                self._db.execute(
+                    "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = value + excluded.value",
+                    (self._purged_key, len(rows)),
+                )
         if rows:
             self.compact()
         return [vector_id for _, vector_id in rows]
+
+    @property
+    def _purged_key(self) -> str:
+        return f"purged:{self.collection_name}"
+
+    def purged_total(self) -> int:
+        """How many expired memories purge_expired has deleted from this collection, ever."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (self._purged_key,)).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def size_bytes(self) -> int:
+        """The database file's size on disk, its write-ahead log included."""
+        files = (self.path, self.path.with_name(self.path.name + "-wal"))
+        return sum(f.stat().st_size for f in files if f.exists())
 
     def compact(self) -> None:
         """Merge the FTS index, give free pages back to the file system and fold the WAL into the file."""
         with self._lock:
             self._db.execute("INSERT INTO vectors_fts (vectors_fts) VALUES ('optimize')")
-            self._db.execute("PRAGMA incremental_vacuum")
+            self._db.executescript("PRAGMA incremental_vacuum;")  # execute() would step once: one page
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            self._cache.clear()
 
     # -- reads -----------------------------------------------------------------------------------
 
@@ -373,6 +385,9 @@ class SQLiteVectorStore(VectorStoreBase):
         cache = self._cache
         if version == cache.data_version and rev == cache.rev:
             return
+        (live,) = self._db.execute("SELECT count(*) FROM vectors WHERE collection = ?", (self.collection_name,)).fetchone()
+        if cache.size > 2 * live + 1024:  # deleted rows linger in the cache (harmless: SQL rejects them); drop them
+            cache.clear()
         rows = self._db.execute(
             "SELECT rowid, vector FROM vectors WHERE collection = ? AND rev > ? ORDER BY rowid",
             (self.collection_name, cache.rev),
@@ -392,7 +407,12 @@ class SQLiteVectorStore(VectorStoreBase):
         return {rowid: (vector_id, json.loads(payload)) for rowid, vector_id, payload in rows}
 
     def search(self, query, vectors, top_k=5, filters=None):  # noqa: ANN001 - Mem0's signature
-        """Exact cosine top-k among the rows that pass the filters; scores in [0, 1]."""
+        """Exact cosine top-k among the rows that pass the filters; scores in [0, 1].
+
+        Every cached vector is scored (one matrix product), then candidates are taken best first and SQL decides
+        which pass the filters, in rounds that grow until top_k have passed or every row has been checked. The
+        result is the same as filtering first and ranking after, and it never comes back short while rows pass.
+        """
         if top_k <= 0:
             return []
         where = _Where()
@@ -401,26 +421,41 @@ class SQLiteVectorStore(VectorStoreBase):
         probe = probe / max(float(np.linalg.norm(probe)), 1e-12)
         with self._lock, self._read():
             self._refresh()
-            rowids = np.fromiter(
-                (r for (r,) in self._db.execute(
-                    f"SELECT rowid FROM vectors WHERE collection = ? AND {condition} ORDER BY rowid",
-                    (self.collection_name, *where.params),
-                )),
-                dtype=np.int64,
-            )
-            if len(rowids) == 0:
-                return []
-            scores = self._cache.matrix[self._cache.positions(rowids)] @ probe
-            k = min(top_k, len(rowids))
-            best = np.argpartition(-scores, k - 1)[:k]
-            best = best[np.argsort(-scores[best], kind="stable")]
-            chosen = [int(rowids[i]) for i in best]
-            found = self._payloads(chosen)
+            cache = self._cache
+            scores = cache.matrix[: cache.size] @ probe
+            order = np.argsort(-scores, kind="stable") if cache.size <= 4 * top_k else None
+            passed: list[int] = []
+            checked, batch = 0, max(2 * top_k, 64)
+            while len(passed) < top_k and checked < cache.size:
+                upto = min(cache.size, checked + batch)
+                if order is None and upto < cache.size:
+                    head = np.argpartition(-scores, upto - 1)[:upto]
+                    ranked = head[np.argsort(-scores[head], kind="stable")]
+                else:
+                    order = order if order is not None else np.argsort(-scores, kind="stable")
+                    ranked = order[:upto]
+                candidates = ranked[checked:upto]
+                passed += self._passing(cache.rowids[candidates], candidates, condition, where.params)
+                checked, batch = upto, batch * 4
+            chosen = passed[:top_k]
+            found = self._payloads([int(cache.rowids[i]) for i in chosen])
         return [
             OutputData(id=found[r][0], score=max(0.0, float(scores[i])), payload=found[r][1])
-            for r, i in zip(chosen, best, strict=True)
-            if r in found
+            for i in chosen
+            if (r := int(cache.rowids[i])) in found
         ]
+
+    def _passing(self, rowids: np.ndarray, positions: np.ndarray, condition: str, params: list[Any]) -> list[int]:
+        """The positions (best first) whose rows exist in this collection and pass the filter condition."""
+        ok = {
+            r
+            for (r,) in self._db.execute(
+                f"SELECT rowid FROM vectors NOT INDEXED WHERE rowid IN (SELECT value FROM json_each(?))"
+                f" AND collection = ? AND {condition}",
+                (json.dumps(rowids.tolist()), self.collection_name, *params),
+            )
+        }
+        return [int(p) for r, p in zip(rowids.tolist(), positions.tolist(), strict=True) if r in ok]
 
     def keyword_search(self, query, top_k=5, filters=None):  # noqa: ANN001 - Mem0's signature
         """BM25 over memory text (FTS5, porter stemming); scores are positive, higher is better."""

@@ -1,0 +1,508 @@
+"""The benchmark: this project against Mem0's defaults (Qdrant local, same embedder), side by side in one run.
+
+    python -m bench.run                 # full sizes, writes bench/RESULTS.md (about 20-30 minutes)
+    python -m bench.run --scale smoke   # small sizes, under a minute, writes bench/out/RESULTS-smoke.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+WORK = Path(tempfile.mkdtemp(prefix="expiring-memory-bench-"))
+os.environ["MEM0_TELEMETRY"] = "False"
+os.environ["MEM0_DIR"] = str(WORK / "mem0")
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+
+import anyio  # noqa: E402
+import numpy as np  # noqa: E402
+
+from bench import common  # noqa: E402
+from bench.common import BIN, DATA, ROOT, USER, Sample, Server, base_env, ms, ratio, secs  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    cold_runs: int
+    sizes: tuple[int, ...]
+    calls: int
+    reference_calls_at_100k: int
+    starvation: tuple[int, ...]
+    cleanup: int
+    throughput_seconds: float
+
+
+SCALES = {
+    "smoke": Scale("smoke", 2, (1000,), 10, 3, (60, 200), 1000, 2.0),
+    "full": Scale("full", 10, (1000, 10_000, 100_000), 50, 5, (60, 1000, 10_000), 10_000, 20.0),
+}
+
+
+def ours(data_dir: Path) -> Server:
+    return Server("expiring-memory-mcp", [str(BIN / "expiring-memory-mcp")], base_env(data_dir))
+
+
+def reference(data_dir: Path) -> Server:
+    env = base_env(data_dir, MEM0_DIR=str(data_dir / "mem0"), PYTHONPATH=str(ROOT))
+    return Server("Mem0 + Qdrant local", [sys.executable, str(ROOT / "bench" / "reference_server.py")], env)
+
+
+def bare(data_dir: Path) -> Server:
+    code = "from mcp.server import MCPServer; MCPServer('bare').run('stdio')"
+    return Server("bare MCPServer", [sys.executable, "-c", code], base_env(data_dir))
+
+
+def fresh(name: str) -> Path:
+    path = WORK / name
+    shutil.rmtree(path, ignore_errors=True)
+    (path / "home").mkdir(parents=True)
+    return path
+
+
+# -- shared data ----------------------------------------------------------------------------------
+
+_EMBEDDER: Any = None
+
+
+def embedder() -> Any:
+    global _EMBEDDER
+    if _EMBEDDER is None:
+        from expiring_memory_mcp.embedder import MiniLMEmbedder
+
+        _EMBEDDER = MiniLMEmbedder()
+    return _EMBEDDER
+
+
+def dataset() -> tuple[list[dict], list[dict]]:
+    return common.load_jsonl(DATA / "memories.jsonl"), common.load_jsonl(DATA / "queries.jsonl")
+
+
+def base_vectors() -> tuple[list[str], np.ndarray]:
+    texts = [m["content"] for m in dataset()[0]]
+    return texts, embedder().encode(texts)
+
+
+def preload_ours(data_dir: Path, vectors: np.ndarray, payloads: list[dict], ids: list[str]) -> float:
+    from expiring_memory_mcp.store import SQLiteVectorStore
+
+    store = SQLiteVectorStore(data_dir / "memories.db")
+    took = common.bulk_insert(store, vectors, payloads, ids)
+    store.close()
+    return took
+
+
+def preload_reference(data_dir: Path, vectors: np.ndarray, payloads: list[dict], ids: list[str]) -> float:
+    from mem0.vector_stores.qdrant import Qdrant
+
+    store = Qdrant(collection_name="mem0", embedding_model_dims=384, path=str(data_dir / "qdrant"))
+    took = common.bulk_insert(store, vectors, payloads, ids)
+    store.client.close()
+    return took
+
+
+# -- 1. cold start ---------------------------------------------------------------------------------
+
+
+async def spawn_to_tools_list(server: Server) -> float:
+    started = time.perf_counter()
+    async with common.session(server) as (client, _pid):
+        await client.list_tools()
+        return time.perf_counter() - started
+
+
+async def spawn_to_first_recall(server: Server) -> float:
+    started = time.perf_counter()
+    async with common.session(server) as (client, _pid):
+        result = await client.call_tool("recall", {"query": "what does the user like to drink"})
+        assert not result.is_error, result.content
+        return time.perf_counter() - started
+
+
+def import_mem0() -> float:
+    started = time.perf_counter()
+    env = {**os.environ, "MEM0_DIR": str(WORK / "mem0-import")}
+    subprocess.run([sys.executable, "-c", "import mem0"], check=True, env=env)
+    return time.perf_counter() - started
+
+
+async def cold_start(scale: Scale, out: list[str]) -> None:
+    texts, vecs = base_vectors()
+    now = datetime.now(UTC)
+    v, p, i = common.realistic_mix(1000, now, texts, vecs)
+    ours_dir, ref_dir = fresh("cold-ours"), fresh("cold-ref")
+    preload_ours(ours_dir, v, p, i)
+    preload_reference(ref_dir, v, p, i)
+    rows: dict[str, Sample] = {name: Sample([]) for name in (
+        "bare-list", "import-mem0", "ours-list", "ours-recall", "ref-list", "ref-recall")}
+    for _ in range(scale.cold_runs):  # interleaved, so load on the machine hits every row alike
+        rows["bare-list"].values.append(await spawn_to_tools_list(bare(fresh("cold-bare"))))
+        rows["import-mem0"].values.append(import_mem0())
+        rows["ours-list"].values.append(await spawn_to_tools_list(ours(ours_dir)))
+        rows["ours-recall"].values.append(await spawn_to_first_recall(ours(ours_dir)))
+        rows["ref-list"].values.append(await spawn_to_tools_list(reference(ref_dir)))
+        rows["ref-recall"].values.append(await spawn_to_first_recall(reference(ref_dir)))
+    bare_list = rows["bare-list"].median
+    out += [
+        "## 1. Cold start",
+        "",
+        f"Spawn of a stdio server until the SDK client has the answer, {scale.cold_runs} runs each, interleaved; "
+        "stores hold 1,000 memories. Goal: `tools/list` within 1.3× of the bare SDK server; first recall within 3 s.",
+        "",
+        "| what | median | p95 | vs bare MCPServer |",
+        "|---|---|---|---|",
+        f"| bare `MCPServer`, no tools: spawn → `tools/list` | {secs(bare_list)} | {secs(rows['bare-list'].p95)} | 1.00× |",
+        f"| `python -c \"import mem0\"` | {secs(rows['import-mem0'].median)} | {secs(rows['import-mem0'].p95)} | "
+        f"{rows['import-mem0'].median / bare_list:.2f}× |",
+    ]
+    for key, label in (("ours-list", "**ours**: spawn → `tools/list`"), ("ours-recall", "**ours**: spawn → first `recall`"),
+                       ("ref-list", "reference: spawn → `tools/list`"), ("ref-recall", "reference: spawn → first `recall`")):
+        sample = rows[key]
+        out.append(f"| {label} | {secs(sample.median)} | {secs(sample.p95)} | {sample.median / bare_list:.2f}× |")
+    out += ["", f"First recall: reference / ours = {ratio(rows['ref-recall'].median, rows['ours-recall'].median)}.", ""]
+
+
+# -- 2. warm latency -------------------------------------------------------------------------------
+
+
+async def warm(server: Server, calls: int, queries: list[str]) -> dict[str, Any]:
+    async with common.session(server) as (client, pid):
+        await client.call_tool("recall", {"query": "warm up"})
+        write = await common.timed_calls(
+            client, lambda i: ("remember_temporary", {"content": f"Bench write {i}: looked at item {i * 7919}"}), calls)
+        read = await common.timed_calls(client, lambda i: ("recall", {"query": queries[i % len(queries)]}), calls)
+        soon = await common.timed_calls(client, lambda i: ("expiring_soon", {"within_days": 7}), calls)
+        return {"remember_temporary": write, "recall": read, "expiring_soon": soon, "rss": common.rss_bytes(pid)}
+
+
+async def warm_latency(scale: Scale, out: list[str]) -> None:
+    texts, vecs = base_vectors()
+    queries = [q["query"] for q in dataset()[1]]
+    now = datetime.now(UTC)
+    out += [
+        "## 2. Warm tool latency over stdio",
+        "",
+        "One user's scope; mix: 40% permanent, 50% live temporary (1-60 days left), 10% expired. Stores are loaded "
+        "through each store's own insert path with payloads shaped as the tools write them (vectors: the retrieval "
+        "set's, varied by noise). Then one stdio session per server: a warm-up recall, then sequential calls.",
+        "Goal: recall p50 ≤ 20 ms at 10k and ≤ 50 ms at 100k, and ≥ 10× faster than the reference at 10k.",
+        "",
+        "| memories | tool | ours p50 | ours p95 | reference p50 | reference p95 | reference / ours (p50) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    footprint = []
+    for size in scale.sizes:
+        v, p, i = common.realistic_mix(size, now, texts, vecs)
+        ours_dir, ref_dir = fresh(f"warm-ours-{size}"), fresh(f"warm-ref-{size}")
+        load_ours = preload_ours(ours_dir, v, p, i)
+        load_ref = preload_reference(ref_dir, v, p, i)
+        ours_bytes = common.dir_bytes(ours_dir)
+        ref_bytes = common.dir_bytes(ref_dir)
+        mine = await warm(ours(ours_dir), scale.calls, queries)
+        ref_calls = scale.reference_calls_at_100k if size >= 100_000 else scale.calls
+        theirs = await warm(reference(ref_dir), ref_calls, queries)
+        for tool in ("remember_temporary", "recall", "expiring_soon"):
+            a, b = mine[tool], theirs[tool]
+            out.append(f"| {size:,} | `{tool}` | {ms(a.median)} | {ms(a.p95)} | {ms(b.median)} | {ms(b.p95)} "
+                       f"| {ratio(b.median, a.median)} |")
+        footprint.append(
+            f"| {size:,} | {common.mib(mine['rss'])} | {common.mib(theirs['rss'])} | {ours_bytes / size:,.0f} B "
+            f"| {ref_bytes / size:,.0f} B | {secs(load_ours)} | {secs(load_ref)} |"
+        )
+        shutil.rmtree(ours_dir, ignore_errors=True)
+        shutil.rmtree(ref_dir, ignore_errors=True)
+    out += [
+        "",
+        f"Reference calls at 100k: {scale.reference_calls_at_100k} per tool (each takes seconds).",
+        "",
+        "| memories | ours RSS | reference RSS | ours disk / memory | reference disk / memory | ours bulk load | reference bulk load |",
+        "|---|---|---|---|---|---|---|",
+        *footprint,
+        "",
+    ]
+
+
+# -- 3. starvation ---------------------------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def now(self) -> datetime:
+        return self.moment
+
+
+def starvation_case(n: int) -> tuple[bool, int, bool, int, bool, int]:
+    from expiring_memory_mcp.mem0_setup import build_memory
+    from expiring_memory_mcp.memories import MemoryService
+    from expiring_memory_mcp.settings import Settings
+
+    from bench.reference_server import build_reference
+
+    query = "shopping for a laptop"
+    live_text = "Looking at notebook computers for college"
+    emb = embedder()
+    probe = emb.encode([query])[0]
+    rng = np.random.default_rng(n)
+    closer = probe + rng.normal(0, 0.01, (n, probe.shape[0])).astype(np.float32)
+    closer /= np.linalg.norm(closer, axis=1, keepdims=True)
+    live_vector = emb.encode([live_text])[0][None, :]
+    vectors = np.vstack([closer, live_vector])
+    now = datetime.now(UTC)
+
+    # Ours: the expired ones expire one minute from now; the clock then moves two minutes on (no sweep runs).
+    ours_dir = fresh(f"starve-ours-{n}")
+    payloads = [common.tool_payload(f"Shopping for a laptop: candidate {k}", "cache", now + timedelta(minutes=1), now)
+                for k in range(n)] + [common.tool_payload(live_text, "session", now + timedelta(days=7), now)]
+    ids = [f"00000000-0000-4000-8000-{k:012d}" for k in range(n + 1)]
+    memory, store = build_memory(ours_dir, emb)
+    common.bulk_insert(store, vectors, payloads, ids)
+    clock = Clock(now)
+    settings = Settings(data_dir=ours_dir, user_id=USER, sweep_interval_seconds=10**9)
+    service = MemoryService(settings, clock, lambda: (memory, store))
+    service._loaded()  # the startup sweep: nothing has expired yet
+    clock.moment = now + timedelta(minutes=2)
+    found = service.recall(query, None, 5)
+    ours_ok = bool(found) and found[0].content == live_text
+    assert store.count() == n + 1  # the expired ones are still there: this is the filter, not the sweep
+
+    # Reference: Mem0's own expiry (a date before today), hidden after a pool of max(4 x top_k, 60).
+    ref_dir = fresh(f"starve-ref-{n}")
+    yesterday = (now - timedelta(days=1)).date().isoformat()
+    ref_payloads = [{**p, "expiration_date": yesterday} for p in payloads[:-1]] + [{**payloads[-1], "expiration_date": None}]
+    ref = build_reference(ref_dir)
+    common.bulk_insert(ref.vector_store, vectors, ref_payloads, ids)
+    top5 = ref.search(query, top_k=5, filters={"user_id": USER})["results"]
+    top50 = ref.search(query, top_k=50, filters={"user_id": USER})["results"]
+    ref.vector_store.client.close()
+    return (ours_ok, len(found), any(m["memory"] == live_text for m in top5), len(top5),
+            any(m["memory"] == live_text for m in top50), len(top50))
+
+
+def starvation(scale: Scale, out: list[str]) -> None:
+    out += [
+        "## 3. Starvation",
+        "",
+        "One live memory, plus N expired memories whose vectors are closer to the query than the live one's. "
+        "Ours: expired by the precise `expires_at`, not yet swept (the store still holds all N+1 rows). "
+        "Reference: expired by Mem0's `expiration_date` (yesterday). Goal: ours finds the live memory at every N.",
+        "",
+        "| N expired | ours `recall(limit=5)` | reference `search(top_k=5)` | reference `search(top_k=50)` |",
+        "|---|---|---|---|",
+    ]
+    for n in scale.starvation:
+        ok, count, ref5, n5, ref50, n50 = starvation_case(n)
+        verdict = lambda hit, k: f"{'finds it' if hit else '**misses it**'} ({k} returned)"  # noqa: E731
+        out.append(f"| {n:,} | {verdict(ok, count)} | {verdict(ref5, n5)} | {verdict(ref50, n50)} |")
+    out.append("")
+
+
+# -- 4. cleanup -------------------------------------------------------------------------------------
+
+
+def cleanup(scale: Scale, out: list[str]) -> None:
+    from expiring_memory_mcp.mem0_setup import build_memory
+    from expiring_memory_mcp.memories import MemoryService
+    from expiring_memory_mcp.settings import Settings
+
+    texts, vecs = base_vectors()
+    n = scale.cleanup
+    now = datetime.now(UTC)
+    v, _p, ids = common.realistic_mix(n, now, texts, vecs)
+    payloads = [common.tool_payload(f"{texts[k % len(texts)]} (temporary {k})", "session", now + timedelta(hours=1), now)
+                for k in range(n)]
+
+    ours_dir = fresh("cleanup-ours")
+    memory, store = build_memory(ours_dir, embedder())
+    clock = Clock(now)
+    service = MemoryService(Settings(data_dir=ours_dir, user_id=USER), clock, lambda: (memory, store))
+    service._loaded()
+    common.bulk_insert(store, v, payloads, ids)
+    store.compact()  # fold the WAL in, so "before" is the settled file
+    db = ours_dir / "memories.db"
+    size_before, rows_before = sum(p.stat().st_size for p in ours_dir.glob("memories.db*")), store.count()
+    clock.moment = now + timedelta(hours=2)
+    started = time.perf_counter()
+    swept = service.sweep()
+    took = time.perf_counter() - started
+    size_after, rows_after = sum(p.stat().st_size for p in ours_dir.glob("memories.db*")), store.count()
+    leftover = db.read_bytes().count(b"(temporary ")
+
+    from bench.reference_server import build_reference
+
+    ref_dir = fresh("cleanup-ref")
+    ref = build_reference(ref_dir)
+    yesterday = (now - timedelta(days=1)).date().isoformat()
+    common.bulk_insert(ref.vector_store, v, [{**p, "expiration_date": yesterday} for p in payloads], ids)
+    ref_size = common.dir_bytes(ref_dir / "qdrant")
+    ref_rows = ref.vector_store.client.count("mem0").count
+    visible = len(ref.get_all(filters={"user_id": USER}, top_k=100)["results"])
+    ref.vector_store.client.close()
+    out += [
+        "## 4. Cleanup",
+        "",
+        f"{n:,} temporary memories, then the clock moves past their expiry and the sweep runs "
+        "(ours: `MemoryService.sweep()`, the same call tool calls make at most every 5 minutes).",
+        "",
+        "| | rows before | rows after | file bytes before | file bytes after | sweep time | texts left in file |",
+        "|---|---|---|---|---|---|---|",
+        f"| ours | {rows_before:,} | {rows_after:,} | {size_before:,} | {size_after:,} | {ms(took)} ({swept:,} deleted) "
+        f"| {leftover} |",
+        f"| reference | {ref_rows:,} | {ref_rows:,} (Mem0 never deletes) | {ref_size:,} | {ref_size:,} | no sweep exists "
+        f"| all ({visible} visible to `get_all`) |",
+        "",
+    ]
+
+
+# -- 5. recall quality -----------------------------------------------------------------------------
+
+
+def quality(out: list[str]) -> None:
+    from expiring_memory_mcp import store as store_module
+    from expiring_memory_mcp.mem0_setup import build_memory
+
+    from bench.reference_server import build_reference
+
+    memories, queries = dataset()
+    vectors = embedder().encode([m["content"] for m in memories])
+    now = datetime.now(UTC)
+    payloads = [common.tool_payload(m["content"], m["memory_type"], None, now) for m in memories]
+    ids = [f"00000000-0000-4000-8000-{k:012d}" for k in range(len(memories))]
+    by_id = dict(zip(ids, (m["id"] for m in memories), strict=True))
+    memory, store = build_memory(fresh("quality-ours"), embedder())
+    common.bulk_insert(store, vectors, payloads, ids)
+    ref = build_reference(fresh("quality-ref"))
+    common.bulk_insert(ref.vector_store, vectors, payloads, ids)
+    scope = {"user_id": USER}
+
+    def hybrid(weight: float):
+        def run(q: str) -> list[str]:
+            store_module.BM25_WEIGHT = weight
+            return [r["id"] for r in memory.search(q, top_k=10, filters=scope)["results"]]
+        return run
+
+    default_weight = store_module.BM25_WEIGHT
+    configs = [
+        (f"**default** (hybrid: cosine + {default_weight} × BM25, Mem0's additive fusion)", hybrid(default_weight)),
+        ("BM25 only (FTS5)", lambda q: [r.id for r in store.keyword_search(q, 10, scope)]),
+        ("dense only (MiniLM cosine)", lambda q: [r.id for r in store.search(q, embedder().embed(q), 10, scope)]),
+        ("hybrid, BM25 weight 1.0 (Mem0's stock fusion)", hybrid(1.0)),
+        ("hybrid, BM25 weight 0.35", hybrid(0.35)),
+        ("reference: Mem0 + Qdrant local (dense; its BM25 needs a hub download)",
+         lambda q: [r["id"] for r in ref.search(q, top_k=10, filters=scope)["results"]]),
+    ]
+    out += [
+        "## 5. Recall quality",
+        "",
+        f"`bench/data/`: {len(memories)} hand-written memories, {len(queries)} queries phrased differently from their "
+        "targets (see `bench/data/README.md`). Top 10 per query.",
+        "",
+        "| configuration | R@1 | R@5 | MRR | R@1 paraphrase | R@1 keyword | R@1 mixed |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for label, run in configs:
+        hits1 = hits5 = rr = 0.0
+        kinds: dict[str, list[int]] = {}
+        for q in queries:
+            ranked = [by_id[x] for x in run(q["query"])]
+            rank = next((k + 1 for k, got in enumerate(ranked) if got in q["relevant"]), None)
+            hits1 += rank == 1
+            hits5 += bool(rank and rank <= 5)
+            rr += 1 / rank if rank else 0
+            kinds.setdefault(q["kind"], []).append(rank == 1)
+        n = len(queries)
+        per = {k: sum(v) / len(v) for k, v in kinds.items()}
+        out.append(f"| {label} | {hits1 / n:.3f} | {hits5 / n:.3f} | {rr / n:.3f} | {per.get('paraphrase', 0):.2f} "
+                   f"| {per.get('keyword', 0):.2f} | {per.get('mixed', 0):.2f} |")
+    store_module.BM25_WEIGHT = default_weight
+    ref.vector_store.client.close()
+    out.append("")
+
+
+# -- 6. throughput ---------------------------------------------------------------------------------
+
+
+async def sustained_writes(server: Server, seconds: float) -> float:
+    async with common.session(server) as (client, _pid):
+        await client.call_tool("recall", {"query": "warm up"})
+        count, started = 0, time.perf_counter()
+        while time.perf_counter() - started < seconds:
+            result = await client.call_tool("remember_temporary", {"content": f"Throughput note {count}"})
+            assert not result.is_error
+            count += 1
+        return count / (time.perf_counter() - started)
+
+
+async def throughput(scale: Scale, out: list[str]) -> None:
+    mine = await sustained_writes(ours(fresh("tp-ours")), scale.throughput_seconds)
+    theirs = await sustained_writes(reference(fresh("tp-ref")), scale.throughput_seconds)
+    out += [
+        "## 6. Throughput",
+        "",
+        f"Sequential `remember_temporary` calls over one stdio session for {scale.throughput_seconds:g} s, "
+        "each a new text (embedding included).",
+        "",
+        "| | calls/s |",
+        "|---|---|",
+        f"| ours | {mine:.0f} |",
+        f"| reference | {theirs:.0f} |",
+        f"| ours / reference | {mine / theirs:.2f}× |",
+        "",
+    ]
+
+
+# -- report ----------------------------------------------------------------------------------------
+
+
+async def main_async(scale: Scale, path: Path) -> None:
+    started = time.perf_counter()
+    out: list[str] = []
+    await cold_start(scale, out)
+    await warm_latency(scale, out)
+    starvation(scale, out)
+    cleanup(scale, out)
+    quality(out)
+    await throughput(scale, out)
+    took = time.perf_counter() - started
+    info = common.machine()
+    head = [
+        f"# Benchmark results ({scale.name} scale)",
+        "",
+        f"Written by `python -m bench.run{'' if scale.name == 'full' else ' --scale ' + scale.name}` on "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC in {took:.0f} s. Reference: Mem0 OSS on its default embedded "
+        "store (Qdrant local mode) with the same embedder, driven as `bench/reference_server.py`. Every comparison is "
+        "measured side by side in this one run; the machine is shared and noisy, so read the ratios.",
+        "",
+        "Machine: " + "; ".join(f"{k} {v}" for k, v in info.items()) + ".",
+        "",
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(head + out))
+    print(f"wrote {path} in {took:.0f} s", file=sys.stderr)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", choices=sorted(SCALES), default="full")
+    parser.add_argument("--out", type=Path, help="where to write the markdown report")
+    args = parser.parse_args()
+    scale = SCALES[args.scale]
+    default = ROOT / "bench" / ("RESULTS.md" if scale.name == "full" else "out/RESULTS-smoke.md")
+    try:
+        anyio.run(main_async, scale, args.out or default)
+    finally:
+        shutil.rmtree(WORK, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""The SQLite vector store on its own: Mem0's filter language in SQL, exact top-k, and two connections' caches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from expiring_memory_mcp.store import SQLiteVectorStore, fts_query
+
+DIMS = 8
+
+
+def unit(*values: float) -> list[float]:
+    vector = np.zeros(DIMS, dtype=np.float32)
+    vector[: len(values)] = values
+    return (vector / np.linalg.norm(vector)).tolist()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> SQLiteVectorStore:
+    return SQLiteVectorStore(tmp_path / "m.db", embedding_model_dims=DIMS)
+
+
+def ids(results) -> list[str]:  # noqa: ANN001
+    return [r.id for r in results]
+
+
+def fill(store: SQLiteVectorStore) -> None:
+    rows = [
+        ("a", unit(1, 0), {"user_id": "u", "type": "session", "expires_at": "2030-01-01T00:00:00Z", "data": "alpha"}),
+        ("b", unit(1, 0.2), {"user_id": "u", "type": "fact", "expires_at": None, "data": "beta", "lang": "en"}),
+        ("c", unit(1, 0.4), {"user_id": "u", "type": "chat", "expires_at": "2020-01-01T00:00:00Z", "data": "gamma"}),
+        ("d", unit(1, 0.1), {"user_id": "other", "type": "fact", "data": "delta"}),
+    ]
+    store.insert([r[1] for r in rows], [r[2] for r in rows], [r[0] for r in rows])
+
+
+NOW = "2025-06-01T00:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"user_id": "u"}, ["a", "b", "c"]),
+        ({"user_id": "u", "NOT": [{"expires_at": {"lte": NOW}}]}, ["a", "b"]),  # a missing expiry stays
+        ({"user_id": "u", "$not": [{"expires_at": {"lte": NOW}}]}, ["a", "b"]),  # Mem0's processed form
+        ({"user_id": "u", "type": {"in": ["fact", "chat"]}}, ["b", "c"]),
+        ({"user_id": "u", "type": {"nin": ["fact"]}}, ["a", "c"]),
+        ({"user_id": "u", "type": {"ne": "session"}}, ["b", "c"]),
+        ({"user_id": "u", "lang": "en"}, ["b"]),
+        ({"user_id": "u", "lang": {"ne": "en"}}, ["a", "c"]),  # a missing key is "not equal"
+        ({"user_id": "u", "expires_at": {"gt": NOW, "lte": "2031-01-01T00:00:00+00:00"}}, ["a"]),
+        ({"OR": [{"type": "chat"}, {"user_id": "other"}]}, ["c", "d"]),
+        ({"user_id": "*"}, ["a", "b", "c", "d"]),
+        ({"user_id": "u", "type": {"contains": "ess"}}, ["a"]),
+    ],
+)
+def test_filters_select_the_same_rows_in_search_keyword_search_and_list(
+    store: SQLiteVectorStore, filters: dict, expected: list[str]
+) -> None:
+    fill(store)
+    assert sorted(ids(store.search("q", unit(1, 0), top_k=10, filters=filters))) == expected
+    assert sorted(ids(store.list(filters=filters)[0])) == expected
+    keyword = store.keyword_search("alpha beta gamma delta", top_k=10, filters=filters)
+    assert sorted(ids(keyword)) == expected
+
+
+def test_search_is_exact_cosine_best_first_with_scores_in_unit_range(store: SQLiteVectorStore) -> None:
+    fill(store)
+    results = store.search("q", unit(1, 0.39), top_k=3, filters={"user_id": "u"})
+    assert ids(results) == ["c", "b", "a"]
+    assert all(0 <= r.score <= 1 for r in results)
+    assert results[0].score == pytest.approx(1.0, abs=1e-3)
+
+
+def test_search_never_comes_back_short_however_many_closer_rows_fail_the_filter(store: SQLiteVectorStore) -> None:
+    n = 3000
+    store.insert(
+        [unit(1, 0.001 * i) for i in range(n)],
+        [{"user_id": "u", "expires_at": "2020-01-01T00:00:00Z", "data": f"old {i}"} for i in range(n)],
+        [f"old-{i}" for i in range(n)],
+    )
+    store.insert([unit(0, 1)], [{"user_id": "u", "expires_at": None, "data": "live"}], ["live"])
+    live = store.search("q", unit(1, 0), top_k=5, filters={"user_id": "u", "NOT": [{"expires_at": {"lte": NOW}}]})
+    assert ids(live) == ["live"]
+
+
+def test_list_puts_the_soonest_expiry_first_and_permanent_last(store: SQLiteVectorStore) -> None:
+    fill(store)
+    assert ids(store.list(filters={"user_id": "u"})[0]) == ["c", "a", "b"]
+
+
+def test_a_second_connection_sees_inserts_updates_and_deletes(tmp_path: Path) -> None:
+    writer = SQLiteVectorStore(tmp_path / "m.db", embedding_model_dims=DIMS)
+    reader = SQLiteVectorStore(tmp_path / "m.db", embedding_model_dims=DIMS)
+    writer.insert([unit(1, 0)], [{"user_id": "u", "data": "one"}], ["one"])
+    assert ids(reader.search("q", unit(1, 0), top_k=5)) == ["one"]  # the cache is now warm
+
+    writer.insert([unit(0, 1)], [{"user_id": "u", "data": "two"}], ["two"])
+    assert ids(reader.search("q", unit(0, 1), top_k=1)) == ["two"]
+
+    writer.update("one", vector=unit(0, 1, 1), payload={"user_id": "u", "data": "one, moved"})
+    moved = reader.search("q", unit(0, 1, 1), top_k=1)
+    assert ids(moved) == ["one"] and moved[0].payload["data"] == "one, moved"
+
+    writer.delete("two")
+    assert ids(reader.search("q", unit(0, 1), top_k=5)) == ["one"]
+    assert reader.get("two") is None
+
+
+def test_collections_in_one_file_do_not_see_each_other(tmp_path: Path) -> None:
+    memories = SQLiteVectorStore(tmp_path / "m.db", collection_name="memories", embedding_model_dims=DIMS)
+    entities = SQLiteVectorStore(tmp_path / "m.db", collection_name="entities", embedding_model_dims=DIMS)
+    memories.insert([unit(1)], [{"data": "memory"}], ["m"])
+    entities.insert([unit(1)], [{"data": "entity"}], ["e"])
+    assert ids(memories.search("q", unit(1), top_k=5)) == ["m"]
+    assert ids(entities.list()[0]) == ["e"]
+
+
+@pytest.mark.parametrize(
+    "text", ['"unbalanced', "a* OR", "NEAR(x y)", "AND", "-minus", "col:umn", "^caret", "'); DROP TABLE vectors;--"]
+)
+def test_any_text_is_a_safe_keyword_query(store: SQLiteVectorStore, text: str) -> None:
+    fill(store)
+    store.keyword_search(text, top_k=5)
+    store.search(text, unit(1), top_k=5)
+    assert store.count() == 4
+
+
+def test_stop_words_and_punctuation_leave_no_keyword_query() -> None:
+    assert fts_query("what is the ... ?") is None
+    assert fts_query('Where is "ACC-88213"?') == '"acc" OR "88213"'
+
+
+def test_purge_deletes_expired_rows_and_shrinks_the_file(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    store = SQLiteVectorStore(tmp_path / "m.db", embedding_model_dims=DIMS)
+    n = 2000
+    store.insert(
+        [unit(1, i) for i in range(n)],
+        [{"user_id": "u", "expires_at": "2020-01-01T00:00:00Z", "data": f"secret note {i} " + "x" * 400}
+         for i in range(n)],
+        [str(i) for i in range(n)],
+    )
+    store.insert([unit(1)], [{"user_id": "u", "data": "keeper"}], ["keep"])
+    store.compact()
+    before = store.path.stat().st_size
+    gone = store.purge_expired(datetime(2025, 1, 1, tzinfo=UTC))
+    assert len(gone) == n and store.count() == 1
+    assert store.path.stat().st_size < before / 4
+    assert b"secret note" not in b"".join(p.read_bytes() for p in tmp_path.glob("m.db*"))
