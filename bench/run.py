@@ -43,7 +43,7 @@ class Scale:
 
 
 SCALES = {
-    "smoke": Scale("smoke", 2, (1000,), 10, 3, (60, 200), 1000, 2.0),
+    "smoke": Scale("smoke", 1, (1000,), 8, 3, (60, 200), 500, 1.5),
     "full": Scale("full", 10, (1000, 10_000, 100_000), 50, 5, (60, 1000, 10_000), 10_000, 20.0),
 }
 
@@ -487,7 +487,7 @@ async def main_async(scale: Scale, path: Path) -> None:
         "",
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(head + out))
+    path.write_text("\n".join(head + out) + "\n" + (ROOT / "bench" / "PROFILE.md").read_text())
     print(f"wrote {path} in {took:.0f} s", file=sys.stderr)
 
 

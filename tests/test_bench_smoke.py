@@ -1,0 +1,29 @@
+"""The benchmark's smoke scale runs end to end (figures are reported, not asserted: see bench/RESULTS.md)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[1]
+
+
+@pytest.mark.slow
+def test_the_smoke_benchmark_writes_every_section_and_ours_never_starves(tmp_path: Path) -> None:
+    report = tmp_path / "RESULTS-smoke.md"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--scale", "smoke", "--out", str(report)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout == ""
+    text = report.read_text()
+    for heading in ("## 1. Cold start", "## 2. Warm tool latency", "## 3. Starvation", "## 4. Cleanup",
+                    "## 5. Recall quality", "## 6. Throughput"):
+        assert heading in text
+    starvation = text.split("## 3. Starvation", 1)[1].split("## 4.", 1)[0]
+    rows = [line for line in starvation.splitlines() if line.startswith("| ") and line[2].isdigit()]
+    assert rows and all(row.split(" | ")[1].startswith("finds it") for row in rows)
