@@ -57,7 +57,6 @@ async def test_every_stdout_line_is_json_rpc_and_a_tool_call_round_trips(tmp_pat
         await process.stdin.send(b'{"jsonrpc": "2.0", "method": "notifications/initialized"}\n')
         await process.stdin.send(request(2, "tools/list", {}).encode())
         await process.stdin.send(tool_call(3, "remember_permanent", content="Prefers tea over coffee").encode())
-        await process.stdin.send(tool_call(4, "recall", query="hot drinks").encode())
         with anyio.fail_after(120):
             buffer = ""
             async for chunk in TextReceiveStream(process.stdout):
@@ -68,6 +67,8 @@ async def test_every_stdout_line_is_json_rpc_and_a_tool_call_round_trips(tmp_pat
                     message = json.loads(line)
                     if "id" in message:
                         responses[message["id"]] = message
+                        if message["id"] == 3:  # calls run concurrently: recall only once the write is acknowledged
+                            await process.stdin.send(tool_call(4, "recall", query="hot drinks").encode())
                 if len(responses) == 4:
                     await process.stdin.aclose()
             lines.extend(x for x in buffer.split("\n") if x)

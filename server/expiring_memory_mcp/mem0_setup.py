@@ -59,7 +59,7 @@ def build_memory(data_dir: Path, embedder: MiniLMEmbedder | None = None) -> tupl
         from mem0.utils.factory import EmbedderFactory, LlmFactory
         from qdrant_client import QdrantClient
 
-        from .store import SQLiteVectorStore
+        from .store import SQLiteVectorStore, make_private
 
         logging.getLogger("mem0.utils.spacy_models").setLevel(logging.ERROR)  # spaCy is optional; say nothing
         if not logging.getLogger().isEnabledFor(logging.DEBUG):
@@ -84,10 +84,10 @@ def build_memory(data_dir: Path, embedder: MiniLMEmbedder | None = None) -> tupl
         store = SQLiteVectorStore(data_dir / DB_FILE, collection_name="memories", embedding_model_dims=DIMS)
         memory.vector_store = store
         memory._entity_store = SQLiteVectorStore(data_dir / DB_FILE, collection_name="entities", embedding_model_dims=DIMS)
+        make_private(data_dir / HISTORY_FILE)  # before journal_mode, so its -wal and -shm files are private too
         memory.db.connection.execute("PRAGMA journal_mode = WAL")  # Mem0's history, shared by every process
         memory.db.connection.execute("PRAGMA busy_timeout = 30000")
         memory.db.connection.execute("PRAGMA secure_delete = ON")
-        os.chmod(data_dir / HISTORY_FILE, 0o600)
         memory.embedding_model = embedder or loading.result()  # type: ignore[union-attr]
     return memory, store
 
@@ -104,3 +104,19 @@ def forget_history(memory: Memory, memory_ids: list[str]) -> None:
                 f"DELETE FROM history WHERE memory_id IN ({', '.join('?' * len(chunk))})", chunk
             )
         db.connection.commit()
+        db.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the deleted rows' old pages are in the WAL
+
+
+def forget_orphaned_history(memory: Memory, store: SQLiteVectorStore) -> int:
+    """Drop history rows of memories the store does not have; returns for how many memories.
+
+    Mem0 commits its history and the store commits the memory separately, so a `kill -9` between the two leaves
+    history rows (with the text) of a memory that was never stored, or was already forgotten or swept. This runs
+    holding the store's write lock: every write of a memory holds it too, so no process is between its commits.
+    """
+    db = memory.db
+    with store.transaction(), db._lock:
+        logged = {i for (i,) in db.connection.execute("SELECT DISTINCT memory_id FROM history")}
+        orphans = sorted(logged - store.ids())
+    forget_history(memory, orphans)
+    return len(orphans)

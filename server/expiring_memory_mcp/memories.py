@@ -7,13 +7,14 @@ import logging
 import math
 import re
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidRequest, Unavailable
-from .models import MemoryRecord, RecalledMemory
+from .models import MemoryRecord, MemoryStats, RecalledMemory
 from .retention import Clock, expires_in, is_expired, iso, later, mem0_date, parse_iso
 from .settings import Settings
 
@@ -55,8 +56,11 @@ def _check_text(text: str, what: str) -> None:
 class MemoryService:
     """Tool semantics over one Mem0 Memory, scoped to the configured user. Blocking: call it from a worker thread."""
 
-    def __init__(self, settings: Settings, clock: Clock, build: Callable[[], Backend]) -> None:
+    def __init__(
+        self, settings: Settings, clock: Clock, build: Callable[[], Backend], *, sweep_on_load: bool = True
+    ) -> None:
         self.settings = settings
+        self._sweep_on_load = sweep_on_load  # off for the CLI, so `purge --dry-run` can see what a sweep would delete
         self.policy = settings.retention()
         self._clock = clock
         self._build = build
@@ -70,9 +74,14 @@ class MemoryService:
 
     def start_loading(self) -> threading.Thread:
         """Import and open Mem0 in the background, so the server answers initialize and tools/list at once."""
-        thread = threading.Thread(target=self._loaded, name="mem0-loader", daemon=True)
+        # Not a daemon: an exit while onnxruntime is still loading would otherwise abort the interpreter.
+        thread = threading.Thread(target=self._load_in_background, name="mem0-loader")
         thread.start()
         return thread
+
+    def _load_in_background(self) -> None:
+        with suppress(Unavailable):  # already logged; each tool call reports it
+            self._loaded()
 
     def _loaded(self) -> Backend:
         with self._load_lock:
@@ -84,15 +93,20 @@ class MemoryService:
                     self._load_error = exc
                 else:
                     logger.info("memory store ready in %s", self.settings.data_dir)
-                    self._startup_sweep(*self._backend)
+                    if self._sweep_on_load:
+                        self._startup_sweep(*self._backend)
             if self._backend is None:
                 raise Unavailable(f"The memory store could not be opened: {self._load_error}. See the server log.")
             return self._backend
 
     def _startup_sweep(self, memory: Memory, store: SQLiteVectorStore) -> None:
+        from .mem0_setup import forget_orphaned_history
+
         try:
             with self._lock:
                 self._sweep(memory, store, self._clock.now(), force=True)
+                if orphans := forget_orphaned_history(memory, store):
+                    logger.info("removed the history of %d memories left by an interrupted write", orphans)
         except Exception:  # the next tool call tries again
             logger.exception("the startup sweep failed")
 
@@ -283,10 +297,11 @@ class MemoryService:
     def forget(self, memory_id: str) -> str:
         from .mem0_setup import forget_history
 
-        with self._session() as (memory, _store, now):
+        with self._session() as (memory, store, now):
             record = self._live(memory, memory_id, now)
             memory.delete(record.id)
             forget_history(memory, [record.id])
+            store.compact()  # its words leave the keyword index, its old pages the write-ahead log
             return record.id
 
     def renew(
@@ -310,3 +325,110 @@ class MemoryService:
                 expiration_date=mem0_date(expiry),
             )
             return self._live(memory, record.id, now)
+
+    # -- for people: the command line ------------------------------------------------------------
+
+    def memories(self, memory_types: list[str] | None = None, limit: int | None = None) -> list[MemoryRecord]:
+        """Every live memory (or the first `limit`), soonest expiry first and permanent ones last."""
+        with self._session() as (memory, store, now):
+            return self._all(memory, store, now, memory_types, limit)
+
+    def _all(
+        self, memory: Memory, store: SQLiteVectorStore, now: datetime, memory_types: list[str] | None = None,
+        limit: int | None = None,
+    ) -> list[MemoryRecord]:
+        filters = self._scope(now, memory_types)
+        top_k = limit if limit is not None else max(1, store.count(filters))
+        return [self._record(item, now) for item in memory.get_all(filters=filters, top_k=top_k)["results"]]
+
+    def expired(self) -> tuple[int, list[MemoryRecord]]:
+        """What a sweep would delete now, deleting nothing: how many memories (every user's), and this user's.
+
+        Only meaningful on a service made with sweep_on_load=False, before anything else has swept.
+        """
+        memory, store = self._loaded()
+        with self._lock:
+            now = self._clock.now()
+            due = {"expires_at": {"lte": iso(now)}}
+            total = store.count(due)
+            items = memory.get_all(
+                filters={"user_id": self.settings.user_id, **due}, top_k=max(1, total), show_expired=True
+            )["results"]
+            return total, [self._record(item, now) for item in items]
+
+    def stats(self) -> MemoryStats:
+        """Live memories by type and lifetime, what expires within 24 hours, 7 and 30 days, purged so far, size."""
+        with self._session() as (memory, store, now):
+            records = self._all(memory, store, now)
+            expiries = [parse_iso(r.expires_at) for r in records if r.expires_at]
+            windows = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
+            return MemoryStats(
+                user_id=self.settings.user_id,
+                data_dir=str(self.settings.data_dir),
+                live=len(records),
+                permanent=len(records) - len(expiries),
+                temporary=len(expiries),
+                by_type=dict(sorted(Counter(r.memory_type for r in records).items())),
+                expiring={name: sum(e - now <= span for e in expiries) for name, span in windows.items()},
+                purged_total=store.purged_total(),
+                database_bytes=store.size_bytes(),
+            )
+
+    def restore(
+        self,
+        content: str,
+        memory_type: str,
+        metadata: Mapping[str, Any] | None,
+        *,
+        created_at: str | None,
+        expires_at: str | None,
+    ) -> tuple[str, MemoryRecord | None]:
+        """Import one exported memory, keeping its exact expiry (None: permanent) and its created_at.
+
+        A live twin (same text and type) is refreshed as remember does: the later expiry wins, metadata is merged.
+        Returns ("added" | "refreshed" | "unchanged", the memory), or ("expired", None) if it has already expired.
+        """
+        text = self._content(content)
+        kind = self.memory_type(memory_type)
+        meta = self.metadata(metadata)
+        try:
+            created = iso(parse_iso(created_at)) if created_at else None
+        except (ValueError, OverflowError):
+            raise InvalidRequest(f"created_at {created_at[:40]!r} is not an ISO 8601 time.") from None
+        expiry = None if expires_at is None else self.policy.parse_expires_at(expires_at)
+        key = dedup_key(text)
+        with self._session() as (memory, store, now):
+            if is_expired(expiry, now):
+                return "expired", None
+            if expiry is not None:
+                self.policy.check_window(now, expiry)
+            with store.transaction():
+                twins = memory.get_all(filters={**self._scope(now), "type": kind, "dedup_key": key}, top_k=1)["results"]
+                if twins:
+                    twin = self._record(twins[0], now)
+                    current = parse_iso(twin.expires_at) if twin.expires_at else None
+                    expiry = later(current, expiry)
+                    if expiry == current and meta.items() <= twin.metadata.items():
+                        return "unchanged", twin
+                    memory.update(
+                        twin.id,
+                        metadata={**meta, "expires_at": iso(expiry) if expiry else None},
+                        expiration_date=mem0_date(expiry),
+                    )
+                    outcome, memory_id = "refreshed", twin.id
+                else:
+                    added = memory.add(
+                        text,
+                        user_id=self.settings.user_id,
+                        metadata={
+                            **meta,
+                            "type": kind,
+                            "expires_at": iso(expiry) if expiry else None,
+                            "dedup_key": key,
+                            "created_at": created or iso(now),
+                        },
+                        expiration_date=mem0_date(expiry),
+                        infer=False,
+                    )
+                    outcome, memory_id = "added", added["results"][0]["id"]
+            return outcome, self._live(memory, memory_id, now)

@@ -32,3 +32,15 @@ class RecallResult(BaseModel):
 
 class Deleted(BaseModel):
     deleted: str = Field(description="The id of the memory that was deleted.")
+
+
+class MemoryStats(BaseModel):
+    user_id: str
+    data_dir: str
+    live: int = Field(description="Live memories of this user.")
+    permanent: int
+    temporary: int
+    by_type: dict[str, int] = Field(description="Live memories per memory_type.")
+    expiring: dict[str, int] = Field(description="Temporary memories that expire within 24h, 7d and 30d.")
+    purged_total: int = Field(description="Expired memories deleted so far from this database (every user's).")
+    database_bytes: int = Field(description="The memory database's size on disk, its write-ahead log included.")

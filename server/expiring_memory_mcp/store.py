@@ -103,6 +103,15 @@ def fts_query(text: str) -> str | None:
     return " OR ".join(f'"{w}"' for w in dict.fromkeys(words)) or None
 
 
+def make_private(path: Path) -> None:
+    """A database file and its -wal and -shm files, if there: readable and writable by the owner only."""
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            os.chmod(file, 0o600)
+        except FileNotFoundError:  # -wal and -shm come and go with connections
+            pass
+
+
 class _Where:
     """Translates Mem0's filter dicts into a SQL condition and its parameters."""
 
@@ -219,6 +228,7 @@ class SQLiteVectorStore(VectorStoreBase):
         self._cache = _VectorCache(self.dims)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        make_private(self.path)  # before journal_mode: SQLite gives the -wal and -shm files the database's mode
         self._db.execute("PRAGMA busy_timeout = 30000")
         self._db.execute("PRAGMA auto_vacuum = INCREMENTAL")  # takes effect only on a new file
         self._db.execute("PRAGMA journal_mode = WAL")
@@ -228,7 +238,7 @@ class SQLiteVectorStore(VectorStoreBase):
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     self._db.execute(statement)
-        os.chmod(self.path, 0o600)
+        make_private(self.path)  # again, for -wal and -shm files an older version left readable
 
     # -- transactions ----------------------------------------------------------------------------
 
@@ -504,6 +514,12 @@ class SQLiteVectorStore(VectorStoreBase):
                 (self.collection_name, *where.params),
             ).fetchone()
         return int(n)
+
+    def ids(self) -> set[str]:
+        """Every id in this collection."""
+        with self._lock, self._read():
+            rows = self._db.execute("SELECT id FROM vectors WHERE collection = ?", (self.collection_name,))
+            return {i for (i,) in rows}
 
     @contextmanager
     def _read(self) -> Iterator[None]:
