@@ -265,16 +265,6 @@ async def test_serve_is_the_same_as_no_command(tmp_path: Path) -> None:
     assert len(tools) == 6
 
 
-def test_the_server_path_does_not_import_the_cli_or_rich() -> None:
-    code = (
-        "import sys, expiring_memory_mcp.__main__, expiring_memory_mcp.app;"
-        "loaded = [m for m in ('rich', 'expiring_memory_mcp.cli') if m in sys.modules];"
-        "assert not loaded, loaded"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-
-
 # -- in process, where time has to pass ---------------------------------------------------------------------
 
 

@@ -131,12 +131,13 @@ async def test_python_dash_m_serves_the_same_tools(tmp_path: Path) -> None:
     assert len(tools) == 6
 
 
-def test_importing_the_server_does_not_import_mem0_or_the_embedder() -> None:
+def test_importing_the_server_does_not_import_mem0_the_embedder_or_the_cli() -> None:
     import subprocess
 
     code = (
         "import sys, expiring_memory_mcp.__main__, expiring_memory_mcp.app;"
-        "heavy = [m for m in ('mem0', 'numpy', 'onnxruntime', 'tokenizers') if m in sys.modules];"
+        "heavy = [m for m in ('mem0', 'numpy', 'onnxruntime', 'tokenizers', 'rich', 'expiring_memory_mcp.cli')"
+        " if m in sys.modules];"
         "assert not heavy, heavy"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

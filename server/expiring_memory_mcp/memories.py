@@ -240,38 +240,50 @@ class MemoryService:
         text = self._content(content)
         kind = self.memory_type(memory_type)
         meta = self.metadata(metadata)
-        key = dedup_key(text)
         with self._session() as (memory, store, now):
             expiry = None if permanent else self.policy.expiry(now, kind, expires_in_days, expires_at)
-            with store.transaction():  # the twin lookup and the write are one step, across processes too
-                twins = memory.get_all(
-                    filters={**self._scope(now), "type": kind, "dedup_key": key}, top_k=1
-                )["results"]
-                if twins:
-                    memory_id = twins[0]["id"]
-                    current = self._record(twins[0], now).expires_at
-                    expiry = later(parse_iso(current) if current else None, expiry)
-                    memory.update(
-                        memory_id,
-                        metadata={**meta, "expires_at": iso(expiry) if expiry else None},
-                        expiration_date=mem0_date(expiry),
-                    )
-                else:
-                    added = memory.add(
-                        text,
-                        user_id=self.settings.user_id,
-                        metadata={
-                            **meta,
-                            "type": kind,
-                            "expires_at": iso(expiry) if expiry else None,
-                            "dedup_key": key,
-                            "created_at": iso(now),
-                        },
-                        expiration_date=mem0_date(expiry),
-                        infer=False,
-                    )
-                    memory_id = added["results"][0]["id"]
+            _outcome, memory_id = self._add_or_refresh(memory, store, now, text, kind, meta, expiry, iso(now))
             return self._live(memory, memory_id, now)
+
+    def _add_or_refresh(
+        self, memory: Memory, store: SQLiteVectorStore, now: datetime, text: str, kind: str,
+        meta: dict[str, Any], expiry: datetime | None, created_at: str, *, touch: bool = True,
+    ) -> tuple[str, str]:
+        """Add a memory, or refresh its live twin (same text, type and user): the later expiry wins, metadata merges.
+
+        Returns ("added" | "refreshed" | "unchanged", its id); "unchanged" (no write) only when touch is off and the
+        refresh would change nothing. The twin lookup and the write are one transaction, so processes sharing the
+        file never race into a duplicate.
+        """
+        key = dedup_key(text)
+        with store.transaction():
+            twins = memory.get_all(filters={**self._scope(now), "type": kind, "dedup_key": key}, top_k=1)["results"]
+            if twins:
+                twin = self._record(twins[0], now)
+                current = parse_iso(twin.expires_at) if twin.expires_at else None
+                expiry = later(current, expiry)
+                if not touch and expiry == current and meta.items() <= twin.metadata.items():
+                    return "unchanged", twin.id
+                memory.update(
+                    twin.id,
+                    metadata={**meta, "expires_at": iso(expiry) if expiry else None},
+                    expiration_date=mem0_date(expiry),
+                )
+                return "refreshed", twin.id
+            added = memory.add(
+                text,
+                user_id=self.settings.user_id,
+                metadata={
+                    **meta,
+                    "type": kind,
+                    "expires_at": iso(expiry) if expiry else None,
+                    "dedup_key": key,
+                    "created_at": created_at,
+                },
+                expiration_date=mem0_date(expiry),
+                infer=False,
+            )
+            return "added", added["results"][0]["id"]
 
     def recall(self, query: str, memory_types: list[str] | None, limit: int) -> list[RecalledMemory]:
         """Best matches first; expired memories are excluded inside the store query, so they never crowd it."""
@@ -396,39 +408,12 @@ class MemoryService:
         except (ValueError, OverflowError):
             raise InvalidRequest(f"created_at {created_at[:40]!r} is not an ISO 8601 time.") from None
         expiry = None if expires_at is None else self.policy.parse_expires_at(expires_at)
-        key = dedup_key(text)
         with self._session() as (memory, store, now):
             if is_expired(expiry, now):
                 return "expired", None
             if expiry is not None:
                 self.policy.check_window(now, expiry)
-            with store.transaction():
-                twins = memory.get_all(filters={**self._scope(now), "type": kind, "dedup_key": key}, top_k=1)["results"]
-                if twins:
-                    twin = self._record(twins[0], now)
-                    current = parse_iso(twin.expires_at) if twin.expires_at else None
-                    expiry = later(current, expiry)
-                    if expiry == current and meta.items() <= twin.metadata.items():
-                        return "unchanged", twin
-                    memory.update(
-                        twin.id,
-                        metadata={**meta, "expires_at": iso(expiry) if expiry else None},
-                        expiration_date=mem0_date(expiry),
-                    )
-                    outcome, memory_id = "refreshed", twin.id
-                else:
-                    added = memory.add(
-                        text,
-                        user_id=self.settings.user_id,
-                        metadata={
-                            **meta,
-                            "type": kind,
-                            "expires_at": iso(expiry) if expiry else None,
-                            "dedup_key": key,
-                            "created_at": created or iso(now),
-                        },
-                        expiration_date=mem0_date(expiry),
-                        infer=False,
-                    )
-                    outcome, memory_id = "added", added["results"][0]["id"]
+            outcome, memory_id = self._add_or_refresh(
+                memory, store, now, text, kind, meta, expiry, created or iso(now), touch=False
+            )
             return outcome, self._live(memory, memory_id, now)
