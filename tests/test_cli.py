@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
-import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -23,24 +20,14 @@ from expiring_memory_mcp.mem0_setup import build_memory
 from expiring_memory_mcp.memories import MemoryService
 from expiring_memory_mcp.retention import iso
 from expiring_memory_mcp.settings import Settings
+from test_stdio import SCRIPT, server_env
 
-SCRIPT = shutil.which("expiring-memory-mcp", path=str(Path(sys.executable).parent)) or "expiring-memory-mcp"
 LOCAL_TIME = r"\d{4}-\d\d-\d\d \d\d:\d\d JST"  # the tests run the CLI in Asia/Tokyo
 
 
 def cli_env(tmp_path: Path, data_dir: Path) -> dict[str, str]:
-    """Only what the CLI needs, with HOME and TMPDIR pointed at empty folders to catch stray files."""
-    home, tmp = tmp_path / "home", tmp_path / "tmp"
-    home.mkdir(exist_ok=True)
-    tmp.mkdir(exist_ok=True)
-    return {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(home),
-        "TMPDIR": str(tmp),
-        "EXPIRING_MEMORY_DATA_DIR": str(data_dir),
-        "EXPIRING_MEMORY_USER_ID": "alice",
-        "EXPIRING_MEMORY_TIMEZONE": "Asia/Tokyo",
-    }
+    """The server's test environment (HOME and TMPDIR empty), with a timezone that is not UTC."""
+    return server_env(tmp_path, data_dir, EXPIRING_MEMORY_TIMEZONE="Asia/Tokyo")
 
 
 def script(
