@@ -367,7 +367,7 @@ def do_import(args: argparse.Namespace, service: MemoryService, view: View) -> i
             f"{len(invalid)} invalid {_plural(len(invalid), 'line')}."
         )
     for bad in invalid:
-        print(f"{PROG}: error: {args.file} line {bad['line']}: {bad['error']}", file=sys.stderr)
+        _error(f"{args.file} line {bad['line']}: {bad['error']}")
     return 1 if invalid else 0
 
 
@@ -488,8 +488,13 @@ def _settings() -> Settings:
         raise InvalidRequest(f"bad setting: {problems}") from None
 
 
+def _error(message: str) -> None:
+    """One line on stderr; stdout stays for results (and, when serving, for JSON-RPC alone)."""
+    sys.stderr.write(f"{PROG}: error: {message}\n")
+
+
 def _fail(message: str, code: int) -> int:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+    _error(message)
     return code
 
 
