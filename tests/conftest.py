@@ -16,7 +16,7 @@ import pytest
 # Mem0 reads these once per process, at import: set them before anything can import it.
 os.environ["MEM0_TELEMETRY"] = "False"
 os.environ.setdefault("MEM0_DIR", tempfile.mkdtemp(prefix="expiring-memory-tests-mem0-"))
-for name in [n for n in os.environ if n.startswith("EXPIRING_MEMORY_")]:
+for name in [n for n in os.environ if n.startswith("EXPIRING_MEMORY_") or n in ("MEM0_API_KEY", "MEM0_HOST")]:
     del os.environ[name]
 
 from mcp import Client  # noqa: E402
@@ -72,9 +72,9 @@ def settings(data_dir: Path, settings_overrides: dict[str, Any]) -> Settings:
 
 
 def make_service(settings: Settings, clock: FakeClock, embedder: Any) -> MemoryService:
-    from expiring_memory_mcp.mem0_setup import build_memory
+    from expiring_memory_mcp.backends import open_backend
 
-    return MemoryService(settings, clock, partial(build_memory, settings.data_dir, embedder))
+    return MemoryService(settings, clock, partial(open_backend, settings, embedder))
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from expiring_memory_mcp import cli
-from expiring_memory_mcp.mem0_setup import build_memory
+from expiring_memory_mcp.backends import open_backend
 from expiring_memory_mcp.memories import MemoryService
 from expiring_memory_mcp.retention import iso
 from expiring_memory_mcp.settings import Settings
@@ -262,7 +262,7 @@ def run(settings: Settings, clock: Any, embedder: Any) -> Callable[..., tuple[in
     def run_cli(*argv: str, user: str | None = None) -> tuple[int, str]:
         chosen = settings.model_copy(update={"user_id": user}) if user else settings
         out = io.StringIO()
-        code = cli.run(list(argv), chosen, clock=clock, build=partial(build_memory, chosen.data_dir, embedder),
+        code = cli.run(list(argv), chosen, clock=clock, build=partial(open_backend, chosen, embedder),
                        stdout=out)
         return code, out.getvalue()
 

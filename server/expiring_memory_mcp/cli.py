@@ -20,16 +20,19 @@ from contextlib import contextmanager, redirect_stdout
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
 from .errors import InvalidRequest, Unavailable
-from .memories import Backend, MemoryService
+from .memories import MemoryService
 from .models import MemoryRecord
 from .retention import Clock, SystemClock, parse_iso
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .backends import Backend
 
 PROG = "expiring-memory-mcp"
 EXPORT_FIELDS = ("id", "content", "memory_type", "metadata", "created_at", "expires_at")
@@ -324,8 +327,11 @@ def do_stats(args: argparse.Namespace, service: MemoryService, view: View) -> No
     rows = [("live", str(stats.live)), ("permanent", str(stats.permanent)), ("temporary", str(stats.temporary))]
     rows += [(f"type {name}", str(n)) for name, n in stats.by_type.items()]
     rows += [(f"expiring in {window}", str(n)) for window, n in stats.expiring.items()]
-    rows += [("purged so far", str(stats.purged_total)), ("database size", f"{stats.database_bytes:,} bytes")]
-    view.grid(f"Memories of {stats.user_id!r} in {stats.data_dir}", rows)
+    if stats.purged_total is not None:
+        rows.append(("purged so far", str(stats.purged_total)))
+    if stats.database_bytes is not None:
+        rows.append(("database size", f"{stats.database_bytes:,} bytes"))
+    view.grid(f"Memories of {stats.user_id!r} in {stats.data_dir} ({stats.backend} backend)", rows)
 
 
 def do_export(args: argparse.Namespace, service: MemoryService, view: View) -> None:
@@ -454,9 +460,9 @@ def run(
             settings = _settings()
         _log_to_stderr(settings)
         if build is None:
-            from .mem0_setup import build_memory
+            from .backends import open_backend
 
-            build = partial(build_memory, settings.data_dir)
+            build = partial(open_backend, settings)
         service = MemoryService(settings, clock or SystemClock(), build, sweep_on_load=False)
         view = View(out, args.json, settings.timezone)
         with redirect_stdout(sys.stderr):  # a stray print in a library never mixes into our output

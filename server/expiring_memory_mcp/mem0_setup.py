@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 DB_FILE = "memories.db"
 HISTORY_FILE = "history.db"
+PLACEHOLDER = "expiring_memory_placeholder"
 
 
 def prepare_environment(data_dir: Path) -> None:
@@ -43,6 +44,20 @@ class Placeholder:
     generate_response = embed = embed_batch = _unavailable
 
 
+def register_placeholder() -> None:
+    """Mem0 validates provider names and builds its parts in __init__: register ours so it can be named."""
+    from mem0.utils.factory import EmbedderFactory, LlmFactory
+
+    LlmFactory.register_provider(PLACEHOLDER, f"{__name__}.Placeholder")
+    EmbedderFactory.provider_to_class.setdefault(PLACEHOLDER, f"{__name__}.Placeholder")
+
+
+def quiet_mem0() -> None:
+    logging.getLogger("mem0.utils.spacy_models").setLevel(logging.ERROR)  # spaCy is optional; say nothing
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):
+        logging.getLogger("mem0").setLevel(logging.WARNING)  # Mem0 logs memory texts at INFO
+
+
 def build_memory(data_dir: Path, embedder: MiniLMEmbedder | None = None) -> tuple[Memory, SQLiteVectorStore]:
     """A Mem0 Memory on the SQLite store and the bundled embedder. Imports mem0, so call it off the event loop.
 
@@ -56,26 +71,22 @@ def build_memory(data_dir: Path, embedder: MiniLMEmbedder | None = None) -> tupl
         loading = pool.submit(MiniLMEmbedder) if embedder is None else None
         from mem0 import Memory
         from mem0.configs.base import MemoryConfig
-        from mem0.utils.factory import EmbedderFactory, LlmFactory
         from qdrant_client import QdrantClient
 
-        from .store import SQLiteVectorStore, make_private
+        from .store import SQLiteVectorStore
 
-        logging.getLogger("mem0.utils.spacy_models").setLevel(logging.ERROR)  # spaCy is optional; say nothing
-        if not logging.getLogger().isEnabledFor(logging.DEBUG):
-            logging.getLogger("mem0").setLevel(logging.WARNING)  # Mem0 logs memory texts at INFO
+        quiet_mem0()
         # Mem0 validates provider names and builds its parts in __init__, so it is built with placeholders that
         # open no file, no connection and import nothing heavy (an in-memory Qdrant; an LLM that is never
         # called), and then given our store and embedder. This is the one place that reaches into Mem0.
-        LlmFactory.register_provider("expiring_memory_placeholder", f"{__name__}.Placeholder")
-        EmbedderFactory.provider_to_class.setdefault("expiring_memory_placeholder", f"{__name__}.Placeholder")
+        register_placeholder()
         config = MemoryConfig(
             vector_store={
                 "provider": "qdrant",
                 "config": {"client": QdrantClient(location=":memory:"), "embedding_model_dims": DIMS},
             },
-            embedder={"provider": "expiring_memory_placeholder"},
-            llm={"provider": "expiring_memory_placeholder"},
+            embedder={"provider": PLACEHOLDER},
+            llm={"provider": PLACEHOLDER},
             history_db_path=str(data_dir / HISTORY_FILE),
         )
         with warnings.catch_warnings():
@@ -84,19 +95,28 @@ def build_memory(data_dir: Path, embedder: MiniLMEmbedder | None = None) -> tupl
         store = SQLiteVectorStore(data_dir / DB_FILE, collection_name="memories", embedding_model_dims=DIMS)
         memory.vector_store = store
         memory._entity_store = SQLiteVectorStore(data_dir / DB_FILE, collection_name="entities", embedding_model_dims=DIMS)
-        make_private(data_dir / HISTORY_FILE)  # before journal_mode, so its -wal and -shm files are private too
-        memory.db.connection.execute("PRAGMA journal_mode = WAL")  # Mem0's history, shared by every process
-        memory.db.connection.execute("PRAGMA busy_timeout = 30000")
-        memory.db.connection.execute("PRAGMA secure_delete = ON")
+        share_history(memory, data_dir / HISTORY_FILE)
         memory.embedding_model = embedder or loading.result()  # type: ignore[union-attr]
     return memory, store
 
 
+def share_history(memory: Memory, path: Path) -> None:
+    """Mem0's history SQLite, private and safe for every process sharing the data dir."""
+    from .store import make_private
+
+    if not hasattr(getattr(memory, "db", None), "connection") or not path.exists():
+        return
+    make_private(path)  # before journal_mode, so its -wal and -shm files are private too
+    memory.db.connection.execute("PRAGMA journal_mode = WAL")
+    memory.db.connection.execute("PRAGMA busy_timeout = 30000")
+    memory.db.connection.execute("PRAGMA secure_delete = ON")
+
+
 def forget_history(memory: Memory, memory_ids: list[str]) -> None:
     """Drop Mem0's history rows (which hold old texts) for memories that are gone, so no copy of them lingers."""
-    if not memory_ids:
+    db = getattr(memory, "db", None)
+    if not memory_ids or not hasattr(db, "connection"):  # a history store other than Mem0's SQLite keeps its rows
         return
-    db = memory.db
     with db._lock:
         for start in range(0, len(memory_ids), 500):
             chunk = memory_ids[start : start + 500]

@@ -7,6 +7,7 @@ import logging
 import math
 import re
 import threading
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -15,13 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidRequest, Unavailable
 from .models import MemoryRecord, MemoryStats, RecalledMemory
-from .retention import Clock, expires_in, is_expired, iso, later, mem0_date, parse_iso
+from .retention import Clock, expires_in, is_expired, iso, later, parse_iso
 from .settings import Settings
 
 if TYPE_CHECKING:
-    from mem0 import Memory
-
-    from .store import SQLiteVectorStore
+    from .backends import Backend
 
 logger = logging.getLogger(__name__)
 
@@ -29,15 +28,12 @@ logger = logging.getLogger(__name__)
 RESERVED_KEYS = frozenset(
     {"type", "expires_at", "dedup_key", "data", "hash", "created_at", "updated_at", "user_id", "agent_id",
      "run_id", "actor_id", "role", "text_lemmatized", "expiration_date", "attributed_to", "id", "memory",
-     "score", "metadata"}
+     "score", "metadata", "expires_ts"}
 )
 TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 MAX_METADATA_KEYS = 32
 MAX_METADATA_TEXT = 2000
 RECALL_THRESHOLD = 0.1  # minimum semantic similarity, Mem0's default
-
-Backend = tuple["Memory", "SQLiteVectorStore"]
-
 
 def dedup_key(content: str) -> str:
     """Same text up to whitespace and case gives the same key."""
@@ -53,22 +49,91 @@ def _check_text(text: str, what: str) -> None:
         raise InvalidRequest(f"{what} contains invalid Unicode (a lone surrogate); send valid text.") from None
 
 
-class MemoryService:
-    """Tool semantics over one Mem0 Memory, scoped to the configured user. Blocking: call it from a worker thread."""
+class _Engine:
+    """The one backend every user's service shares: opened once in the background, one call at a time, swept."""
 
-    def __init__(
-        self, settings: Settings, clock: Clock, build: Callable[[], Backend], *, sweep_on_load: bool = True
-    ) -> None:
+    def __init__(self, settings: Settings, clock: Clock, build: Callable[[], Backend], sweep_on_load: bool) -> None:
         self.settings = settings
-        self._sweep_on_load = sweep_on_load  # off for the CLI, so `purge --dry-run` can see what a sweep would delete
-        self.policy = settings.retention()
-        self._clock = clock
+        self.clock = clock
         self._build = build
-        self._lock = threading.Lock()  # Mem0's Memory is not thread-safe: one call at a time
+        self._sweep_on_load = sweep_on_load
+        self.lock = threading.Lock()  # Mem0's Memory is not thread-safe: one call at a time
         self._load_lock = threading.Lock()
         self._backend: Backend | None = None
         self._load_error: BaseException | None = None
         self._last_sweep: datetime | None = None
+
+    def loaded(self) -> Backend:
+        with self._load_lock:
+            if self._backend is None and self._load_error is None:
+                try:
+                    self._backend = self._build()
+                except Exception as exc:  # reported to every caller below
+                    logger.exception("could not open the memory store")
+                    self._load_error = exc
+                else:
+                    logger.info("memory store ready: %s backend, %s", self._backend.name, self._backend.location)
+                    if self._sweep_on_load:
+                        self._startup_sweep(self._backend)
+            if self._backend is None:
+                raise Unavailable(f"The memory store could not be opened: {self._load_error}. See the server log.")
+            return self._backend
+
+    def _startup_sweep(self, backend: Backend) -> None:
+        try:
+            with self.lock:
+                self.sweep(backend, self.clock.now(), force=True)
+                backend.after_load()
+        except Exception:  # the next tool call tries again
+            logger.exception("the startup sweep failed")
+
+    def close(self) -> None:
+        with self._load_lock, self.lock:
+            if self._backend is not None:
+                self._backend.close()
+                self._backend, self._load_error = None, Unavailable("the memory store was closed")
+
+    def sweep(self, backend: Backend, now: datetime, *, force: bool) -> int:
+        """Purge expired memories if forced or the interval has passed. Call holding the lock."""
+        interval = timedelta(seconds=self.settings.sweep_interval_seconds)
+        if not force and self._last_sweep is not None and now - self._last_sweep < interval:
+            return 0
+        gone = backend.purge_expired(now)
+        self._last_sweep = now
+        if gone:
+            logger.info("deleted %d expired memories", len(gone))
+        return len(gone)
+
+
+class MemoryService:
+    """Tool semantics over one backend, scoped to one user. Blocking: call it from a worker thread."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock,
+        build: Callable[[], Backend],
+        *,
+        sweep_on_load: bool = True,
+        user_id: str | None = None,
+        engine: _Engine | None = None,
+    ) -> None:
+        self.settings = settings
+        self.user_id = user_id or settings.user_id
+        self.policy = settings.retention()
+        self._clock = clock
+        # sweep_on_load is off for the CLI, so `purge --dry-run` can see what a sweep would delete
+        self._engine = engine or _Engine(settings, clock, build, sweep_on_load)
+        self._users: dict[str, MemoryService] = {self.user_id: self}
+
+    def for_user(self, user_id: str) -> MemoryService:
+        """The same memory store, scoped to another user (each HTTP token maps to one)."""
+        if user_id not in self._users:
+            self._users[user_id] = MemoryService(
+                self.settings, self._clock, self._engine._build, user_id=user_id, engine=self._engine
+            )
+            self._users[user_id]._users = self._users
+        return self._users[user_id]
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -81,61 +146,28 @@ class MemoryService:
 
     def _load_in_background(self) -> None:
         with suppress(Unavailable):  # already logged; each tool call reports it
-            self._loaded()
+            self._engine.loaded()
 
     def _loaded(self) -> Backend:
-        with self._load_lock:
-            if self._backend is None and self._load_error is None:
-                try:
-                    self._backend = self._build()
-                except Exception as exc:  # reported to every caller below
-                    logger.exception("could not open the memory store")
-                    self._load_error = exc
-                else:
-                    logger.info("memory store ready in %s", self.settings.data_dir)
-                    if self._sweep_on_load:
-                        self._startup_sweep(*self._backend)
-            if self._backend is None:
-                raise Unavailable(f"The memory store could not be opened: {self._load_error}. See the server log.")
-            return self._backend
+        return self._engine.loaded()
 
-    def _startup_sweep(self, memory: Memory, store: SQLiteVectorStore) -> None:
-        from .mem0_setup import forget_orphaned_history
-
-        try:
-            with self._lock:
-                self._sweep(memory, store, self._clock.now(), force=True)
-                if orphans := forget_orphaned_history(memory, store):
-                    logger.info("removed the history of %d memories left by an interrupted write", orphans)
-        except Exception:  # the next tool call tries again
-            logger.exception("the startup sweep failed")
+    def close(self) -> None:
+        """Close the backend (for every user's service); later calls report it unavailable."""
+        self._engine.close()
 
     @contextmanager
-    def _session(self) -> Iterator[tuple[Memory, SQLiteVectorStore, datetime]]:
-        memory, store = self._loaded()
-        with self._lock:
+    def _session(self) -> Iterator[tuple[Backend, datetime]]:
+        backend = self._engine.loaded()
+        with self._engine.lock:
             now = self._clock.now()
-            self._sweep(memory, store, now, force=False)
-            yield memory, store, now
+            self._engine.sweep(backend, now, force=False)
+            yield backend, now
 
     def sweep(self) -> int:
         """Delete every expired memory now; returns how many went."""
-        memory, store = self._loaded()
-        with self._lock:
-            return self._sweep(memory, store, self._clock.now(), force=True)
-
-    def _sweep(self, memory: Memory, store: SQLiteVectorStore, now: datetime, *, force: bool) -> int:
-        interval = timedelta(seconds=self.settings.sweep_interval_seconds)
-        if not force and self._last_sweep is not None and now - self._last_sweep < interval:
-            return 0
-        from .mem0_setup import forget_history
-
-        gone = store.purge_expired(now)
-        forget_history(memory, gone)
-        self._last_sweep = now
-        if gone:
-            logger.info("deleted %d expired memories", len(gone))
-        return len(gone)
+        backend = self._engine.loaded()
+        with self._engine.lock:
+            return self._engine.sweep(backend, self._clock.now(), force=True)
 
     # -- validation ------------------------------------------------------------------------------
 
@@ -190,9 +222,9 @@ class MemoryService:
 
     # -- helpers ---------------------------------------------------------------------------------
 
-    def _scope(self, now: datetime, memory_types: list[str] | None = None) -> dict[str, Any]:
-        """Mem0 filters: this user, live memories only (inside the store query), optionally some types."""
-        filters: dict[str, Any] = {"user_id": self.settings.user_id, "NOT": [{"expires_at": {"lte": iso(now)}}]}
+    def _scope(self, backend: Backend, now: datetime, memory_types: list[str] | None = None) -> dict[str, Any]:
+        """Filters: this user, live memories only (inside the store query), optionally some types."""
+        filters: dict[str, Any] = {"user_id": self.user_id, **backend.live(now)}
         if memory_types:
             filters["type"] = {"in": sorted({self.memory_type(t) for t in memory_types})}
         return filters
@@ -212,12 +244,12 @@ class MemoryService:
             metadata={k: v for k, v in meta.items() if k not in RESERVED_KEYS},
         )
 
-    def _live(self, memory: Memory, memory_id: str, now: datetime) -> MemoryRecord:
+    def _live(self, backend: Backend, memory_id: str, now: datetime) -> MemoryRecord:
         """The caller's own live memory with this id; anything else reads as unknown."""
-        item = memory.get(memory_id) if memory_id.strip() else None
+        item = backend.get(memory_id) if _is_uuid(memory_id) else None
         record = self._record(item, now) if item else None
         expiry = parse_iso(record.expires_at) if record and record.expires_at else None
-        if item is None or item.get("user_id") != self.settings.user_id or is_expired(expiry, now):
+        if item is None or item.get("user_id") != self.user_id or is_expired(expiry, now):
             raise InvalidRequest(
                 f"No memory with id {memory_id[:80]!r}: it may have expired or been forgotten. "
                 "Use recall or expiring_soon to find current memory ids."
@@ -240,80 +272,58 @@ class MemoryService:
         text = self._content(content)
         kind = self.memory_type(memory_type)
         meta = self.metadata(metadata)
-        with self._session() as (memory, store, now):
+        with self._session() as (backend, now):
             expiry = None if permanent else self.policy.expiry(now, kind, expires_in_days, expires_at)
-            _outcome, memory_id = self._add_or_refresh(memory, store, now, text, kind, meta, expiry, iso(now))
-            return self._live(memory, memory_id, now)
+            _outcome, memory_id = self._add_or_refresh(backend, now, text, kind, meta, expiry, iso(now))
+            return self._live(backend, memory_id, now)
 
     def _add_or_refresh(
-        self, memory: Memory, store: SQLiteVectorStore, now: datetime, text: str, kind: str,
+        self, backend: Backend, now: datetime, text: str, kind: str,
         meta: dict[str, Any], expiry: datetime | None, created_at: str, *, touch: bool = True,
     ) -> tuple[str, str]:
         """Add a memory, or refresh its live twin (same text, type and user): the later expiry wins, metadata merges.
 
         Returns ("added" | "refreshed" | "unchanged", its id); "unchanged" (no write) only when touch is off and the
-        refresh would change nothing. The twin lookup and the write are one transaction, so processes sharing the
-        file never race into a duplicate.
+        refresh would change nothing. The twin lookup and the write hold the backend's write lock, so processes
+        sharing it never race into a duplicate.
         """
         key = dedup_key(text)
-        with store.transaction():
-            twins = memory.get_all(filters={**self._scope(now), "type": kind, "dedup_key": key}, top_k=1)["results"]
+        with backend.write_lock():
+            twins = backend.list({**self._scope(backend, now), "type": kind, "dedup_key": key}, 1)
             if twins:
                 twin = self._record(twins[0], now)
                 current = parse_iso(twin.expires_at) if twin.expires_at else None
                 expiry = later(current, expiry)
                 if not touch and expiry == current and meta.items() <= twin.metadata.items():
                     return "unchanged", twin.id
-                memory.update(
-                    twin.id,
-                    metadata={**meta, "expires_at": iso(expiry) if expiry else None},
-                    expiration_date=mem0_date(expiry),
-                )
+                backend.update(twin.id, meta, expiry)
                 return "refreshed", twin.id
-            added = memory.add(
-                text,
-                user_id=self.settings.user_id,
-                metadata={
-                    **meta,
-                    "type": kind,
-                    "expires_at": iso(expiry) if expiry else None,
-                    "dedup_key": key,
-                    "created_at": created_at,
-                },
-                expiration_date=mem0_date(expiry),
-                infer=False,
-            )
-            return "added", added["results"][0]["id"]
+            payload = {**meta, "type": kind, "dedup_key": key, "created_at": created_at}
+            return "added", backend.add(text, self.user_id, payload, expiry)
 
     def recall(self, query: str, memory_types: list[str] | None, limit: int) -> list[RecalledMemory]:
         """Best matches first; expired memories are excluded inside the store query, so they never crowd it."""
         text = self._content(query, "query")
-        with self._session() as (memory, _store, now):
-            found = memory.search(text, top_k=limit, filters=self._scope(now, memory_types), threshold=RECALL_THRESHOLD)
+        with self._session() as (backend, now):
+            found = backend.search(text, self._scope(backend, now, memory_types), limit, RECALL_THRESHOLD)
             results = []
-            for item in found["results"]:
+            for item in found:
                 record = self._record(item, now)
                 if record.expires_in != "expired":
                     results.append(RecalledMemory(**record.model_dump(), score=round(float(item["score"]), 4)))
-            return results
+            return results[:limit]
 
     def expiring(self, within_days: float, memory_types: list[str] | None, limit: int) -> list[MemoryRecord]:
         """Live temporary memories that expire within the window, soonest first."""
-        with self._session() as (memory, _store, now):
-            filters = self._scope(now, memory_types)
-            filters["expires_at"] = {"gt": iso(now), "lte": iso(now + timedelta(days=within_days))}
-            items = memory.get_all(filters=filters, top_k=limit)["results"]
-            records = [self._record(item, now) for item in items]
+        with self._session() as (backend, now):
+            filters = {**self._scope(backend, now, memory_types), **backend.window(now, now + timedelta(days=within_days))}
+            records = [self._record(item, now) for item in backend.list(filters, limit)]
             return sorted(records, key=lambda r: r.expires_at or "")[:limit]
 
     def forget(self, memory_id: str) -> str:
-        from .mem0_setup import forget_history
-
-        with self._session() as (memory, store, now):
-            record = self._live(memory, memory_id, now)
-            memory.delete(record.id)
-            forget_history(memory, [record.id])
-            store.compact()  # its words leave the keyword index, its old pages the write-ahead log
+        with self._session() as (backend, now):
+            record = self._live(backend, memory_id, now)
+            backend.delete(record.id)
             return record.id
 
     def renew(
@@ -322,8 +332,8 @@ class MemoryService:
         """Set a new expiry, or make the memory permanent. With no expiry given, its type's tier starts again."""
         if permanent and (expires_in_days is not None or expires_at is not None):
             raise InvalidRequest("Give permanent=true or a new expiry (expires_in_days or expires_at), not both.")
-        with self._session() as (memory, _store, now):
-            record = self._live(memory, memory_id, now)
+        with self._session() as (backend, now):
+            record = self._live(backend, memory_id, now)
             if permanent:
                 expiry = None
             elif expires_in_days is None and expires_at is None:
@@ -331,59 +341,51 @@ class MemoryService:
                 expiry = later(current, self.policy.expiry(now, record.memory_type))
             else:
                 expiry = self.policy.expiry(now, record.memory_type, expires_in_days, expires_at)
-            memory.update(
-                record.id,
-                metadata={"expires_at": iso(expiry) if expiry else None},
-                expiration_date=mem0_date(expiry),
-            )
-            return self._live(memory, record.id, now)
+            backend.update(record.id, {}, expiry)
+            return self._live(backend, record.id, now)
 
     # -- for people: the command line ------------------------------------------------------------
 
     def memories(self, memory_types: list[str] | None = None, limit: int | None = None) -> list[MemoryRecord]:
         """Every live memory (or the first `limit`), soonest expiry first and permanent ones last."""
-        with self._session() as (memory, store, now):
-            return self._all(memory, store, now, memory_types, limit)
+        with self._session() as (backend, now):
+            return self._all(backend, now, memory_types, limit)
 
     def _all(
-        self, memory: Memory, store: SQLiteVectorStore, now: datetime, memory_types: list[str] | None = None,
-        limit: int | None = None,
+        self, backend: Backend, now: datetime, memory_types: list[str] | None = None, limit: int | None = None
     ) -> list[MemoryRecord]:
-        filters = self._scope(now, memory_types)
-        top_k = limit if limit is not None else max(1, store.count(filters))
-        return [self._record(item, now) for item in memory.get_all(filters=filters, top_k=top_k)["results"]]
+        items = backend.list(self._scope(backend, now, memory_types), limit)
+        records = [self._record(item, now) for item in items]
+        return sorted(records, key=lambda r: (r.expires_at is None, r.expires_at or ""))
 
     def expired(self) -> tuple[int, list[MemoryRecord]]:
         """What a sweep would delete now, deleting nothing: how many memories (every user's), and this user's.
 
         Only meaningful on a service made with sweep_on_load=False, before anything else has swept.
         """
-        memory, store = self._loaded()
-        with self._lock:
+        backend = self._loaded()
+        with self._engine.lock:
             now = self._clock.now()
-            due = {"expires_at": {"lte": iso(now)}}
-            total = store.count(due)
-            items = memory.get_all(
-                filters={"user_id": self.settings.user_id, **due}, top_k=max(1, total), show_expired=True
-            )["results"]
+            total, items = backend.expired(self.user_id, now)
             return total, [self._record(item, now) for item in items]
 
     def stats(self) -> MemoryStats:
         """Live memories by type and lifetime, what expires within 24 hours, 7 and 30 days, purged so far, size."""
-        with self._session() as (memory, store, now):
-            records = self._all(memory, store, now)
+        with self._session() as (backend, now):
+            records = self._all(backend, now)
             expiries = [parse_iso(r.expires_at) for r in records if r.expires_at]
             windows = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
             return MemoryStats(
-                user_id=self.settings.user_id,
-                data_dir=str(self.settings.data_dir),
+                user_id=self.user_id,
+                backend=backend.name,
+                data_dir=backend.location,
                 live=len(records),
                 permanent=len(records) - len(expiries),
                 temporary=len(expiries),
                 by_type=dict(sorted(Counter(r.memory_type for r in records).items())),
                 expiring={name: sum(e - now <= span for e in expiries) for name, span in windows.items()},
-                purged_total=store.purged_total(),
-                database_bytes=store.size_bytes(),
+                purged_total=backend.purged_total(),
+                database_bytes=backend.size_bytes(),
             )
 
     def restore(
@@ -408,12 +410,21 @@ class MemoryService:
         except (ValueError, OverflowError):
             raise InvalidRequest(f"created_at {created_at[:40]!r} is not an ISO 8601 time.") from None
         expiry = None if expires_at is None else self.policy.parse_expires_at(expires_at)
-        with self._session() as (memory, store, now):
+        with self._session() as (backend, now):
             if is_expired(expiry, now):
                 return "expired", None
             if expiry is not None:
                 self.policy.check_window(now, expiry)
             outcome, memory_id = self._add_or_refresh(
-                memory, store, now, text, kind, meta, expiry, created or iso(now), touch=False
+                backend, now, text, kind, meta, expiry, created or iso(now), touch=False
             )
-            return outcome, self._live(memory, memory_id, now)
+            return outcome, self._live(backend, memory_id, now)
+
+
+def _is_uuid(value: str) -> bool:
+    """Every backend's ids are UUIDs; anything else is unknown without asking (Postgres would raise on it)."""
+    try:
+        uuid.UUID(value.strip())
+    except ValueError:
+        return False
+    return True

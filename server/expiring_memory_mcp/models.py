@@ -36,11 +36,16 @@ class Deleted(BaseModel):
 
 class MemoryStats(BaseModel):
     user_id: str
-    data_dir: str
+    backend: str = Field(description="embedded, mem0 or platform.")
+    data_dir: str = Field(description="Where the memories live: the data dir, a database or a host.")
     live: int = Field(description="Live memories of this user.")
     permanent: int
     temporary: int
     by_type: dict[str, int] = Field(description="Live memories per memory_type.")
     expiring: dict[str, int] = Field(description="Temporary memories that expire within 24h, 7d and 30d.")
-    purged_total: int = Field(description="Expired memories deleted so far from this database (every user's).")
-    database_bytes: int = Field(description="The memory database's size on disk, its write-ahead log included.")
+    purged_total: int | None = Field(
+        description="Expired memories deleted so far from this database (every user's); embedded backend only."
+    )
+    database_bytes: int | None = Field(
+        description="The memory database's size on disk, its write-ahead log included; embedded backend only."
+    )

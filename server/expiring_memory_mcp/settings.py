@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from platformdirs import user_data_dir
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .retention import RetentionPolicy
@@ -17,7 +17,7 @@ Days = Annotated[float, Field(gt=0, le=36500)]
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="EXPIRING_MEMORY_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="EXPIRING_MEMORY_", extra="ignore", populate_by_name=True)
 
     data_dir: Path = Field(
         default_factory=lambda: Path(user_data_dir("expiring-memory-mcp", appauthor=False)),
@@ -53,6 +53,42 @@ class Settings(BaseSettings):
         default="INFO", description="Log level; logs go to stderr only."
     )
 
+    backend: Literal["embedded", "mem0", "platform"] | None = Field(
+        default=None,
+        description="Where memories are kept: embedded, mem0 or platform. Unset: platform if a Mem0 API key is set, "
+        "mem0 if a Mem0 config file is set, otherwise embedded.",
+    )
+    mem0_config: Path | None = Field(
+        default=None,
+        description="A Mem0 OSS config file (JSON or YAML) for the mem0 backend, given to Mem0 as it is. Without an "
+        "`embedder` the bundled one is used; an `llm` is only needed with EXPIRING_MEMORY_INFER.",
+    )
+    mem0_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("EXPIRING_MEMORY_MEM0_API_KEY", "MEM0_API_KEY", "mem0_api_key"),
+        description="The Mem0 Platform API key for the platform backend (MEM0_API_KEY is read too).",
+    )
+    mem0_host: str = Field(default="https://api.mem0.ai", description="The Mem0 Platform's address.")
+    infer: bool = Field(
+        default=False,
+        description="On the mem0 backend with an `llm` configured, let Mem0's LLM extract and merge facts.",
+    )
+    http_tokens: dict[str, str] = Field(
+        default_factory=dict,
+        description='For `serve --http`: a JSON object mapping each bearer token to the user id it acts as, such as '
+        '`{"long-random-token": "alice"}`.',
+    )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="For `serve --http`: extra Host header values accepted (DNS-rebinding protection), as a JSON "
+        'list such as `["memory.example.com"]`. The bound host and port and loopback names are always accepted.',
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="For `serve --http`: browser Origin values accepted, as a JSON list. Requests without an Origin "
+        "are accepted.",
+    )
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -74,6 +110,28 @@ class Settings(BaseSettings):
         if not value:
             raise ValueError("user_id must not be blank")
         return value
+
+    @field_validator("mem0_config")
+    @classmethod
+    def _expand_config(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value else None
+
+    @field_validator("http_tokens")
+    @classmethod
+    def _usable_tokens(cls, value: dict[str, str]) -> dict[str, str]:
+        for token, user in value.items():
+            if len(token) < 16:
+                raise ValueError("each HTTP token must be at least 16 characters long; use a long random string")
+            if not user.strip():
+                raise ValueError("each HTTP token must map to a non-blank user id")
+        return {token: user.strip() for token, user in value.items()}
+
+    def chosen_backend(self) -> Literal["embedded", "mem0", "platform"]:
+        if self.backend:
+            return self.backend
+        if self.mem0_api_key:
+            return "platform"
+        return "mem0" if self.mem0_config else "embedded"
 
     def retention(self) -> RetentionPolicy:
         return RetentionPolicy(

@@ -1,0 +1,86 @@
+"""The `embedded` backend (default): Mem0 on our SQLite store and the bundled embedder, in the data dir."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import AbstractContextManager
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..retention import iso
+from . import Filters, Item
+from .mem0_oss import Mem0Backend
+
+if TYPE_CHECKING:
+    from mem0 import Memory
+
+    from ..embedder import MiniLMEmbedder
+    from ..store import SQLiteVectorStore
+
+logger = logging.getLogger(__name__)
+
+
+class EmbeddedBackend(Mem0Backend):
+    """Expiry is an indexed column of the store, so it needs no `expires_ts`; writes are SQLite transactions."""
+
+    name = "embedded"
+
+    def __init__(self, memory: Memory, store: SQLiteVectorStore, data_dir: Path) -> None:
+        super().__init__(memory, lock_file=None, location=str(data_dir))  # SQLite transactions lock
+        self.store = store
+
+    def live(self, now: datetime) -> Filters:
+        return {"NOT": [{"expires_at": {"lte": iso(now)}}]}
+
+    def window(self, now: datetime, until: datetime) -> Filters:
+        return {"expires_at": {"gt": iso(now), "lte": iso(until)}}
+
+    def _due(self, now: datetime) -> Filters:
+        return {"expires_at": {"lte": iso(now)}}
+
+    def write_lock(self) -> AbstractContextManager[None]:
+        return self.store.transaction()
+
+    def list(self, filters: Filters, limit: int | None) -> list[Item]:
+        top_k = limit if limit is not None else max(1, self.store.count(filters))
+        return super().list(filters, top_k)
+
+    def delete(self, memory_id: str) -> None:
+        super().delete(memory_id)
+        self.store.compact()  # its words leave the keyword index, its old pages the write-ahead log
+
+    def purge_expired(self, now: datetime) -> list[str]:
+        from ..mem0_setup import forget_history
+
+        gone = self.store.purge_expired(now)  # one indexed range delete, then the file is compacted
+        forget_history(self.memory, gone)
+        return gone
+
+    def expired(self, user_id: str, now: datetime) -> tuple[int, list[Item]]:
+        total = self.store.count(self._due(now))
+        items = self.memory.get_all(
+            filters={"user_id": user_id, **self._due(now)}, top_k=max(1, total), show_expired=True
+        )["results"]
+        return total, items
+
+    def after_load(self) -> None:
+        from ..mem0_setup import forget_orphaned_history
+
+        if orphans := forget_orphaned_history(self.memory, self.store):
+            logger.info(
+                "removed the history of %d memories left by an interrupted write", orphans
+            )
+
+    def purged_total(self) -> int | None:
+        return self.store.purged_total()
+
+    def size_bytes(self) -> int | None:
+        return self.store.size_bytes()
+
+
+def open_embedded(data_dir: Path, embedder: MiniLMEmbedder | None = None) -> EmbeddedBackend:
+    from ..mem0_setup import build_memory
+
+    memory, store = build_memory(data_dir, embedder)
+    return EmbeddedBackend(memory, store, data_dir)

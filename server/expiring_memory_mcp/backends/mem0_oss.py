@@ -1,0 +1,225 @@
+"""The `mem0` backend: any Mem0 OSS `Memory` (Qdrant server, pgvector, Milvus, OpenAI or Ollama embeddings, an LLM).
+
+Expiry is kept as a number, `expires_ts`, so every store whose filters have ranges (Qdrant, pgvector, ...) applies
+it inside its query. Purging lists what is due through the store itself and deletes it through Mem0.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from filelock import FileLock
+
+from ..retention import iso, mem0_date
+from . import Filters, Item, expires_ts
+
+if TYPE_CHECKING:
+    from mem0 import Memory
+
+    from ..embedder import MiniLMEmbedder
+    from ..settings import Settings
+
+logger = logging.getLogger(__name__)
+
+ALL = 100_000  # what "all memories" means where a store can only list a page: the command line's listing
+PG_LOCK_KEY = 0x6578_6D65_6D00  # "exmem": the advisory lock every process sharing a Postgres database takes to write
+
+
+def expiry_fields(expiry: datetime | None) -> dict[str, Any]:
+    """Our precise expiry, its epoch seconds for range filters, both in the metadata of every backend."""
+    return {"expires_at": iso(expiry) if expiry else None, "expires_ts": expires_ts(expiry)}
+
+
+def listed(result: Any) -> list[Any]:
+    """A store's list() answer, which some stores wrap in one more list."""
+    if isinstance(result, tuple | list) and result and isinstance(result[0], tuple | list):
+        return list(result[0])
+    return list(result or [])
+
+
+class Mem0Backend:
+    name = "mem0"
+
+    def __init__(self, memory: Memory, *, lock_file: Path | None, location: str, infer: bool = False) -> None:
+        self.memory = memory
+        self.location = location
+        self._infer = infer
+        self._file_lock = FileLock(lock_file) if lock_file else None
+        self._pool = getattr(memory.vector_store, "connection_pool", None) if _is_pgvector(memory) else None
+
+    # -- filters ---------------------------------------------------------------------------------
+
+    def live(self, now: datetime) -> Filters:
+        return {"expires_ts": {"gt": now.timestamp()}}
+
+    def window(self, now: datetime, until: datetime) -> Filters:
+        return {"expires_ts": {"gt": now.timestamp(), "lte": until.timestamp()}}
+
+    def _due(self, now: datetime) -> Filters:
+        return {"expires_ts": {"lte": now.timestamp()}}
+
+    # -- locking ---------------------------------------------------------------------------------
+
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """A Postgres advisory lock on pgvector (every machine sharing the database), otherwise a file lock
+        in the data dir (every process on this machine)."""
+        if self._pool is None:
+            assert self._file_lock is not None, "a backend without Postgres needs a lock file"
+            with self._file_lock:
+                yield
+            return
+        with self._pool.connection() as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (PG_LOCK_KEY,))
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (PG_LOCK_KEY,))
+                conn.commit()
+
+    # -- reads -----------------------------------------------------------------------------------
+
+    def get(self, memory_id: str) -> Item | None:
+        return self.memory.get(memory_id)
+
+    def list(self, filters: Filters, limit: int | None) -> list[Item]:
+        return self.memory.get_all(filters=filters, top_k=ALL if limit is None else limit)["results"]
+
+    def search(self, query: str, filters: Filters, limit: int, threshold: float) -> list[Item]:
+        return self.memory.search(query, top_k=limit, filters=filters, threshold=threshold)["results"]
+
+    # -- writes ----------------------------------------------------------------------------------
+
+    def add(self, text: str, user_id: str, metadata: dict[str, Any], expiry: datetime | None) -> str:
+        meta = {**metadata, **expiry_fields(expiry)}
+        if self._infer:
+            if memory_id := self._add_inferred(text, user_id, meta, expiry):
+                return memory_id
+        added = self.memory.add(text, user_id=user_id, metadata=meta, expiration_date=mem0_date(expiry), infer=False)
+        return str(added["results"][0]["id"])
+
+    def _add_inferred(self, text: str, user_id: str, meta: dict[str, Any], expiry: datetime | None) -> str | None:
+        """Let Mem0's LLM extract facts and merge them with what it knows; every memory it creates or rewrites
+        gets our type and expiry. None when it changed nothing (then the text is stored as given)."""
+        result = self.memory.add(text, user_id=user_id, metadata=meta, expiration_date=mem0_date(expiry), infer=True)
+        touched = [str(r["id"]) for r in result.get("results", []) if r.get("event") in ("ADD", "UPDATE")]
+        for memory_id in touched:
+            self.update(memory_id, meta, expiry)
+        return touched[0] if touched else None
+
+    def update(self, memory_id: str, metadata: dict[str, Any], expiry: datetime | None) -> None:
+        self.memory.update(
+            memory_id, metadata={**metadata, **expiry_fields(expiry)}, expiration_date=mem0_date(expiry)
+        )
+
+    def delete(self, memory_id: str) -> None:
+        from ..mem0_setup import forget_history
+
+        self.memory.delete(memory_id)
+        forget_history(self.memory, [memory_id])
+
+    def _due_ids(self, now: datetime, limit: int) -> list[str]:
+        store = self.memory.vector_store
+        return [str(row.id) for row in listed(store.list(filters=self._due(now), top_k=limit))]
+
+    def purge_expired(self, now: datetime) -> list[str]:
+        from ..mem0_setup import forget_history
+
+        gone: list[str] = []
+        while due := self._due_ids(now, 500):
+            for memory_id in due:
+                try:
+                    self.memory.delete(memory_id)
+                except ValueError:  # another process deleted it first
+                    pass
+            gone += due
+            if len(due) < 500:
+                break
+        forget_history(self.memory, gone)
+        return gone
+
+    def expired(self, user_id: str, now: datetime) -> tuple[int, list[Item]]:
+        total = len(self._due_ids(now, ALL))
+        items = self.memory.get_all(
+            filters={"user_id": user_id, **self._due(now)}, top_k=max(1, total), show_expired=True
+        )["results"]
+        return total, items
+
+    def after_load(self) -> None:
+        pass
+
+    def purged_total(self) -> int | None:
+        return None
+
+    def size_bytes(self) -> int | None:
+        return None
+
+    def close(self) -> None:
+        for store in (self.memory.vector_store, getattr(self.memory, "_entity_store", None)):
+            pool = getattr(store, "connection_pool", None)
+            if hasattr(pool, "close"):
+                pool.close()
+
+
+def _is_pgvector(memory: Memory) -> bool:
+    return type(memory.vector_store).__module__ == "mem0.vector_stores.pgvector"
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """A Mem0 config file, JSON or YAML (JSON is YAML too), as the dict Memory.from_config takes."""
+    import yaml
+
+    try:
+        config = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise ValueError(f"cannot read the Mem0 config file {path}: {exc}") from None
+    if not isinstance(config, dict):
+        raise ValueError(f"the Mem0 config file {path} must hold a mapping such as {{'vector_store': {{...}}}}")
+    return config
+
+
+def open_mem0(settings: Settings, embedder: MiniLMEmbedder | None = None) -> Mem0Backend:
+    """Mem0's Memory.from_config on the user's file. Without an `embedder` the bundled one is used (and the store
+    gets its 384 dimensions); without an `llm` a placeholder that is never called. History goes to the data dir."""
+    from ..mem0_setup import (
+        HISTORY_FILE, PLACEHOLDER, prepare_environment, private_dir, quiet_mem0, register_placeholder, share_history,
+    )
+
+    if settings.mem0_config is None:
+        raise ValueError("the mem0 backend needs EXPIRING_MEMORY_MEM0_CONFIG, the path of a Mem0 config file")
+    config = read_config(settings.mem0_config)
+    data_dir = private_dir(settings.data_dir)
+    prepare_environment(data_dir)
+    bundled = "embedder" not in config
+    if settings.infer and "llm" not in config:
+        raise ValueError("EXPIRING_MEMORY_INFER needs an `llm` in the Mem0 config file")
+    if bundled:
+        from ..embedder import DIMS
+
+        config["embedder"] = {"provider": PLACEHOLDER}
+        store = config.setdefault("vector_store", {}).setdefault("config", {})
+        store.setdefault("embedding_model_dims", DIMS)
+    config.setdefault("llm", {"provider": PLACEHOLDER})
+    config.setdefault("history_db_path", str(data_dir / HISTORY_FILE))
+
+    from mem0 import Memory
+
+    quiet_mem0()
+    register_placeholder()
+    memory = Memory.from_config(config)
+    share_history(memory, Path(config["history_db_path"]))
+    if bundled:
+        from ..embedder import MiniLMEmbedder
+
+        memory.embedding_model = embedder or MiniLMEmbedder()
+    provider = (config.get("vector_store") or {}).get("provider", "qdrant")
+    return Mem0Backend(
+        memory, lock_file=data_dir / "writes.lock", location=f"{provider} via {settings.mem0_config}",
+        infer=settings.infer,
+    )
