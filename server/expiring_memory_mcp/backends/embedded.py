@@ -43,8 +43,9 @@ class EmbeddedBackend(Mem0Backend):
         return self.store.transaction()
 
     def list(self, filters: Filters, limit: int | None) -> list[Item]:
+        """The store lists soonest expiry first itself, so a limit is applied in SQL."""
         top_k = limit if limit is not None else max(1, self.store.count(filters))
-        return super().list(filters, top_k)
+        return self.memory.get_all(filters=filters, top_k=top_k)["results"]
 
     def delete(self, memory_id: str) -> None:
         super().delete(memory_id)
@@ -77,6 +78,11 @@ class EmbeddedBackend(Mem0Backend):
 
     def size_bytes(self) -> int | None:
         return self.store.size_bytes()
+
+    def close(self) -> None:
+        for store in (self.store, getattr(self.memory, "_entity_store", None)):
+            if hasattr(store, "close"):
+                store.close()
 
 
 def open_embedded(data_dir: Path, embedder: MiniLMEmbedder | None = None) -> EmbeddedBackend:

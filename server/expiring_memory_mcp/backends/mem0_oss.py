@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from filelock import FileLock
 
 from ..retention import iso, mem0_date
-from . import Filters, Item, expires_ts
+from . import PERMANENT_TS, Filters, Item, expires_ts
 
 if TYPE_CHECKING:
     from mem0 import Memory
@@ -89,7 +89,11 @@ class Mem0Backend:
         return self.memory.get(memory_id)
 
     def list(self, filters: Filters, limit: int | None) -> list[Item]:
-        return self.memory.get_all(filters=filters, top_k=ALL if limit is None else limit)["results"]
+        """Soonest expiry first, permanent ones last. Mem0's stores list in no set order, so all matches are
+        fetched and sorted here: cheap for the narrow filters the tools use (a window, a twin)."""
+        items = self.memory.get_all(filters=filters, top_k=ALL)["results"]
+        items.sort(key=lambda item: (item.get("metadata") or {}).get("expires_ts") or PERMANENT_TS)
+        return items if limit is None else items[:limit]
 
     def search(self, query: str, filters: Filters, limit: int, threshold: float) -> list[Item]:
         return self.memory.search(query, top_k=limit, filters=filters, threshold=threshold)["results"]

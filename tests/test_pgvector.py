@@ -1,0 +1,92 @@
+"""The mem0 backend on a real PostgreSQL + pgvector server (started by the tests): every tool test of
+test_tools.py again, through a real MCP session, with Mem0's own pgvector store and the bundled embedder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import PgDatabase
+
+from expiring_memory_mcp.settings import Settings
+from test_tools import *  # noqa: F403 - the whole tool suite, collected here a second time
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def settings(data_dir: Path, settings_overrides: dict[str, Any], pg_config: Path) -> Settings:
+    return Settings(data_dir=data_dir, user_id="alice", backend="mem0", mem0_config=pg_config, **settings_overrides)
+
+
+@pytest.fixture
+def db(postgres: str, pg_collection: str, data_dir: Path) -> PgDatabase:
+    return PgDatabase(postgres, pg_collection, data_dir)
+
+
+# -- several server processes on one database ----------------------------------------------------------------------
+
+PROCESSES = 3
+OWN_PER_PROCESS = 40
+SHARED = [f"Team standup moved to {hour}:30 on {day}" for hour, day in zip(range(8, 13), ["Mon", "Tue", "Wed", "Thu", "Fri"])]
+
+
+async def test_three_server_processes_share_one_database_without_lost_writes_or_duplicates(
+    tmp_path: Path, pg_config: Path, db: PgDatabase
+) -> None:
+    """Three console-script servers, each with its own data dir (as on three machines), write at once: every
+    acknowledged memory is stored, a text all three remember at the same moment is stored once, and each server
+    recalls what the others wrote. Postgres's advisory lock is all that serialises the twin check and the write."""
+    import anyio
+    from mcp import Client, StdioServerParameters
+
+    from test_stdio import SCRIPT, server_env
+
+    def params(n: int) -> StdioServerParameters:
+        env = server_env(tmp_path / f"machine{n}", tmp_path / f"machine{n}" / "data",
+                         EXPIRING_MEMORY_BACKEND="mem0", EXPIRING_MEMORY_MEM0_CONFIG=str(pg_config))
+        return StdioServerParameters(command=SCRIPT, env=env)
+
+    for n in range(PROCESSES):
+        (tmp_path / f"machine{n}").mkdir()
+    acknowledged: dict[str, str] = {}
+    shared_ids: dict[str, set[str]] = {text: set() for text in SHARED}
+    errors: list[str] = []
+
+    async def remember(client: Client, text: str, permanent: bool) -> str | None:
+        tool = "remember_permanent" if permanent else "remember_temporary"
+        result = await client.call_tool(tool, {"content": text, "memory_type": "fact" if permanent else "session"})
+        if result.is_error:
+            errors.append(str(result.content))
+            return None
+        return result.structured_content["id"]
+
+    async def drive(client: Client, n: int) -> None:
+        place = ["doormat", "flowerpot", "mailbox"][n]
+        if memory_id := await remember(client, f"The spare key is hidden under the {place}", permanent=True):
+            acknowledged[memory_id] = place
+        for i in range(OWN_PER_PROCESS - 1):
+            text = f"Machine {n} note {i}: checked the {['oven', 'garage', 'garden', 'bikes'][i % 4]}"
+            if memory_id := await remember(client, text, permanent=i % 3 == 0):
+                acknowledged[memory_id] = text
+            if i < len(SHARED):  # every process remembers the same text in the same round
+                if memory_id := await remember(client, SHARED[i], permanent=True):
+                    shared_ids[SHARED[i]].add(memory_id)
+
+    with anyio.fail_after(300):
+        async with Client(params(0)) as a, Client(params(1)) as b, Client(params(2)) as c:
+            async with anyio.create_task_group() as tg:
+                for n, client in enumerate((a, b, c)):
+                    tg.start_soon(drive, client, n)
+            recalled = await b.call_tool("recall", {"query": "is the spare key under the mailbox?", "limit": 1})
+            standup = await c.call_tool("recall", {"query": "standup moved Wednesday", "limit": 10})
+
+    assert errors == []
+    assert len(acknowledged) == PROCESSES * OWN_PER_PROCESS
+    assert all(len(ids) == 1 for ids in shared_ids.values()), shared_ids  # one memory per shared text
+    assert db.count_rows() == PROCESSES * OWN_PER_PROCESS + len(SHARED)
+    stored = set(r[0] for r in db._query(f'SELECT id::text FROM "{db.collection}"'))
+    assert set(acknowledged) | set().union(*shared_ids.values()) == stored
+    assert [m["content"] for m in recalled.structured_content["memories"]] == ["The spare key is hidden under the mailbox"]
+    assert sum(m["content"].startswith("Team standup") for m in standup.structured_content["memories"]) == 5
