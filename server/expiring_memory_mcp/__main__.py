@@ -1,8 +1,10 @@
 """Entry point: with no command (or `serve`), logging to stderr, settings, the service loading in the background,
-then serve over stdio. Any other arguments go to the command line in cli.py, imported only then."""
+then serve over stdio, or over streamable HTTP with `serve --http`. Any other command goes to the command line in
+cli.py, imported only then."""
 
 from __future__ import annotations
 
+import argparse
 import logging
 import sys
 from functools import partial
@@ -12,21 +14,42 @@ from .retention import SystemClock
 from .settings import Settings
 
 
+def serve_options(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="expiring-memory-mcp serve", description="Serve MCP over stdio (the default) or streamable HTTP."
+    )
+    parser.add_argument("--http", action="store_true", help="serve streamable HTTP at http://HOST:PORT/mcp")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind with --http (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8765, help="port to bind with --http (default 8765)")
+    return parser.parse_args(argv)
+
+
 def main() -> None:
     argv = sys.argv[1:]
-    if argv not in ([], ["serve"]):
+    if argv and argv[0] != "serve":
         from .cli import run  # reads Settings() itself, after parsing, so --help and bad settings stay one-liners
 
         sys.exit(run(argv))
-    from .app import build_server  # the MCP SDK takes a second to import: only when serving
-
+    options = serve_options(argv[1:])
     settings = Settings()
     logging.basicConfig(
         stream=sys.stderr, level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    from .mem0_setup import build_memory
+    from .backends import open_backend
 
-    service = MemoryService(settings, SystemClock(), partial(build_memory, settings.data_dir))
+    service = MemoryService(settings, SystemClock(), partial(open_backend, settings))
+    if options.http:
+        from .remote import check_binding, serve_http
+
+        try:
+            check_binding(settings, options.host)
+        except ValueError as exc:
+            sys.exit(f"expiring-memory-mcp: {exc}")
+        service.start_loading()
+        serve_http(service, settings, options.host, options.port)
+        return
+    from .app import build_server  # the MCP SDK takes a second to import: only when serving
+
     service.start_loading()
     build_server(service, settings).run("stdio")
 

@@ -9,6 +9,9 @@ from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
 from mcp.server import MCPServer
+from mcp.server.auth.middleware.auth_context import get_access_token
+from mcp.server.auth.provider import TokenVerifier
+from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
@@ -55,7 +58,10 @@ async def _call(method: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
 
 
 def _service(ctx: Ctx) -> MemoryService:
-    return ctx.request_context.lifespan_context
+    """The configured user's memories; over HTTP with tokens, the memories of the user the token maps to."""
+    service = ctx.request_context.lifespan_context
+    token = get_access_token()
+    return service.for_user(token.client_id) if token else service
 
 
 async def remember_temporary(
@@ -162,7 +168,13 @@ TOOLS: list[tuple[Callable[..., Any], str, ToolAnnotations]] = [
 ]
 
 
-def build_server(service: MemoryService, settings: Settings) -> MCPServer[MemoryService]:
+def build_server(
+    service: MemoryService,
+    settings: Settings,
+    *,
+    token_verifier: TokenVerifier | None = None,
+    auth: AuthSettings | None = None,
+) -> MCPServer[MemoryService]:
     """The MCP server with every tool registered; the service reaches tools as the lifespan context."""
 
     @asynccontextmanager
@@ -170,7 +182,12 @@ def build_server(service: MemoryService, settings: Settings) -> MCPServer[Memory
         yield service
 
     server: MCPServer[MemoryService] = MCPServer(
-        "expiring-memory", instructions=instructions(settings), lifespan=lifespan, log_level=settings.log_level
+        "expiring-memory",
+        instructions=instructions(settings),
+        lifespan=lifespan,
+        log_level=settings.log_level,
+        token_verifier=token_verifier,
+        auth=auth,
     )
     for fn, title, annotations in TOOLS:
         server.add_tool(fn, title=title, annotations=annotations, structured_output=True)
