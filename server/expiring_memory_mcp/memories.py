@@ -274,12 +274,14 @@ class MemoryService:
         meta = self.metadata(metadata)
         with self._session() as (backend, now):
             expiry = None if permanent else self.policy.expiry(now, kind, expires_in_days, expires_at)
-            _outcome, memory_id = self._add_or_refresh(backend, now, text, kind, meta, expiry, iso(now))
+            if backend.infers:  # Mem0's LLM compares with what is stored: an expired fact must not count as known
+                self._engine.sweep(backend, now, force=True)
+            _outcome, memory_id = self._add_or_refresh(backend, now, text, kind, meta, expiry, iso(now), infer=True)
             return self._live(backend, memory_id, now)
 
     def _add_or_refresh(
         self, backend: Backend, now: datetime, text: str, kind: str,
-        meta: dict[str, Any], expiry: datetime | None, created_at: str, *, touch: bool = True,
+        meta: dict[str, Any], expiry: datetime | None, created_at: str, *, touch: bool = True, infer: bool = False,
     ) -> tuple[str, str]:
         """Add a memory, or refresh its live twin (same text, type and user): the later expiry wins, metadata merges.
 
@@ -299,7 +301,7 @@ class MemoryService:
                 backend.update(twin.id, meta, expiry)
                 return "refreshed", twin.id
             payload = {**meta, "type": kind, "dedup_key": key, "created_at": created_at}
-            return "added", backend.add(text, self.user_id, payload, expiry)
+            return "added", backend.add(text, self.user_id, payload, expiry, infer=infer)
 
     def recall(self, query: str, memory_types: list[str] | None, limit: int) -> list[RecalledMemory]:
         """Best matches first; expired memories are excluded inside the store query, so they never crowd it."""

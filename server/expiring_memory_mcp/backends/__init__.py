@@ -30,6 +30,7 @@ def expires_ts(expiry: datetime | None) -> float:
 
 class Backend(Protocol):
     name: str
+    infers: bool  # adds may go through Mem0's LLM, which compares with stored memories (expired ones too)
     location: str  # where the memories live, for people: a folder, a database, a host
 
     def live(self, now: datetime) -> Filters:
@@ -48,8 +49,11 @@ class Backend(Protocol):
 
     def search(self, query: str, filters: Filters, limit: int, threshold: float) -> list[Item]: ...
 
-    def add(self, text: str, user_id: str, metadata: dict[str, Any], expiry: datetime | None) -> str:
-        """Store a memory with our metadata and its expiry (None: permanent); returns its id."""
+    def add(
+        self, text: str, user_id: str, metadata: dict[str, Any], expiry: datetime | None, *, infer: bool = False
+    ) -> str:
+        """Store a memory with our metadata and its expiry (None: permanent); returns its id. With `infer`, a backend
+        configured for inference lets Mem0's LLM extract and merge facts; others store the text as given."""
 
     def update(self, memory_id: str, metadata: dict[str, Any], expiry: datetime | None) -> None:
         """Merge metadata into a memory and set its expiry."""

@@ -48,7 +48,7 @@ class Mem0Backend:
     def __init__(self, memory: Memory, *, lock_file: Path | None, location: str, infer: bool = False) -> None:
         self.memory = memory
         self.location = location
-        self._infer = infer
+        self.infers = infer
         self._file_lock = FileLock(lock_file) if lock_file else None
         self._pool = getattr(memory.vector_store, "connection_pool", None) if _is_pgvector(memory) else None
 
@@ -100,9 +100,11 @@ class Mem0Backend:
 
     # -- writes ----------------------------------------------------------------------------------
 
-    def add(self, text: str, user_id: str, metadata: dict[str, Any], expiry: datetime | None) -> str:
+    def add(
+        self, text: str, user_id: str, metadata: dict[str, Any], expiry: datetime | None, *, infer: bool = False
+    ) -> str:
         meta = {**metadata, **expiry_fields(expiry)}
-        if self._infer:
+        if infer and self.infers:
             if memory_id := self._add_inferred(text, user_id, meta, expiry):
                 return memory_id
         added = self.memory.add(text, user_id=user_id, metadata=meta, expiration_date=mem0_date(expiry), infer=False)
@@ -111,11 +113,13 @@ class Mem0Backend:
     def _add_inferred(self, text: str, user_id: str, meta: dict[str, Any], expiry: datetime | None) -> str | None:
         """Let Mem0's LLM extract facts and merge them with what it knows; every memory it creates or rewrites
         gets our type and expiry. None when it changed nothing (then the text is stored as given)."""
+        from ..memories import dedup_key
+
         result = self.memory.add(text, user_id=user_id, metadata=meta, expiration_date=mem0_date(expiry), infer=True)
-        touched = [str(r["id"]) for r in result.get("results", []) if r.get("event") in ("ADD", "UPDATE")]
-        for memory_id in touched:
-            self.update(memory_id, meta, expiry)
-        return touched[0] if touched else None
+        touched = [r for r in result.get("results", []) if r.get("event") in ("ADD", "UPDATE")]
+        for fact in touched:  # each fact is its own twin key: remembering that fact verbatim later refreshes it
+            self.update(str(fact["id"]), {**meta, "dedup_key": dedup_key(str(fact.get("memory", "")))}, expiry)
+        return str(touched[0]["id"]) if touched else None
 
     def update(self, memory_id: str, metadata: dict[str, Any], expiry: datetime | None) -> None:
         self.memory.update(

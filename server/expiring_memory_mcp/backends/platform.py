@@ -1,0 +1,422 @@
+"""The `platform` backend: the hosted Mem0 Platform, through `mem0.MemoryClient`.
+
+The Platform keeps Mem0's own `expiration_date`, a UTC day, and hides a memory from search and listings from the
+day after it. Our expiry is an instant, kept in the metadata as `expires_at` (and `expires_ts`). The Platform's v2
+filters match metadata by equality only, so the instant is applied here, after fetching, and reads over-fetch until
+they fill their limit. Purging lists every memory, date-expired ones included (`show_expired`), and deletes those
+whose instant has passed.
+
+Every failure to talk to the Platform becomes `Unavailable`, with a message saying what to check.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from filelock import FileLock
+
+from ..errors import InvalidRequest, Unavailable
+from ..retention import mem0_date, parse_iso
+from . import PERMANENT_TS, Filters, Item
+from .mem0_oss import expiry_fields
+
+if TYPE_CHECKING:
+    from mem0 import MemoryClient
+
+    from ..settings import Settings
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Predicate = Callable[[Item], bool]
+
+PAGE_SIZE = 100  # memories per get_all page
+FIRST_TOP_K = 20  # at least this many search candidates, so a few expired ones never starve a small limit
+MAX_TOP_K = 500  # the widest search we ask for while looking for `limit` live memories
+EVENT_TIMEOUT_SECONDS = 30.0  # how long an add may stay queued on the Platform before we give up waiting
+EVERYONE = {"user_id": "*"}  # every user's memories (the wildcard matches any non-null user_id)
+
+
+def v2_filters(filters: Filters) -> tuple[dict[str, Any], Predicate]:
+    """Our filters (Mem0 OSS syntax over user_id, type, dedup_key and expires_ts) as the Platform's v2 filters,
+    plus the expiry range they cannot express, as a predicate to apply to what comes back."""
+    conditions: list[dict[str, Any]] = []
+    bounds: dict[str, float] = {}
+    for key, value in filters.items():
+        if key == "user_id":
+            conditions.append({"user_id": value})
+        elif key in ("type", "dedup_key"):
+            conditions.append(_metadata_condition(key, value))
+        elif key == "expires_ts":
+            bounds = {op: float(limit) for op, limit in value.items()}
+        else:
+            raise ValueError(f"the platform backend cannot filter on {key!r}")
+    return {"AND": conditions}, partial(_expires_within, bounds)
+
+
+def _metadata_condition(key: str, value: Any) -> dict[str, Any]:
+    """Equality on a metadata key: `{"metadata": {key: value}}`; a list of values is an OR of equalities, since the
+    Platform documents only exact matching for metadata."""
+    if not isinstance(value, Mapping):
+        return {"metadata": {key: value}}
+    if set(value) != {"in"} or not value["in"]:
+        raise ValueError(f"the platform backend can match metadata {key!r} only by equality or a non-empty 'in'")
+    choices = [{"metadata": {key: choice}} for choice in value["in"]]
+    return choices[0] if len(choices) == 1 else {"OR": choices}
+
+
+def item_expires_ts(item: Item) -> float:
+    """The memory's precise expiry in epoch seconds; permanent (or not ours: no expiry keys) is PERMANENT_TS."""
+    meta = item.get("metadata") or {}
+    try:
+        if "expires_at" in meta:
+            expires = meta["expires_at"]
+            return PERMANENT_TS if expires is None else parse_iso(str(expires)).timestamp()
+        return float(meta.get("expires_ts", PERMANENT_TS))
+    except (TypeError, ValueError, OverflowError):  # unreadable: kept and shown, as Mem0 does with a bad date
+        return PERMANENT_TS
+
+
+_COMPARE: dict[str, Callable[[float, float], bool]] = {
+    "gt": lambda a, b: a > b, "gte": lambda a, b: a >= b, "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b,
+}
+
+
+def _expires_within(bounds: dict[str, float], item: Item) -> bool:
+    moment = item_expires_ts(item)
+    return all(_COMPARE[op](moment, limit) for op, limit in bounds.items())
+
+
+def _results(answer: Any) -> list[dict[str, Any]]:
+    """The memories in an answer: a bare list, or {"results": [...]} (paginated or not)."""
+    if isinstance(answer, list):
+        return answer
+    if isinstance(answer, Mapping):
+        return list(answer.get("results") or [])
+    return []
+
+
+def _item(raw: Mapping[str, Any]) -> Item:
+    """A Platform memory as the service expects it: Mem0's dict with metadata always a dict and the date a day."""
+    item = dict(raw)
+    item["id"] = str(raw["id"])
+    item["memory"] = raw.get("memory") or raw.get("text") or ""
+    item["metadata"] = dict(raw.get("metadata") or {})
+    item.setdefault("user_id", None)
+    item.setdefault("created_at", None)
+    day = raw.get("expiration_date")
+    item["expiration_date"] = str(day)[:10] if day else None
+    return item
+
+
+def unavailable(host: str, exc: BaseException) -> Unavailable:
+    """A Platform failure as a message for the caller: what went wrong and what to check."""
+    import httpx
+    from mem0.exceptions import AuthenticationError, MemoryError, NetworkError, RateLimitError
+
+    detail = str(getattr(exc, "message", None) or exc)[:300]
+    status = None
+    if isinstance(exc, httpx.HTTPStatusError):
+        status = exc.response.status_code
+    if isinstance(exc, AuthenticationError) or status in (401, 403):
+        return Unavailable(
+            f"The Mem0 Platform at {host} refused the API key ({detail}). Check MEM0_API_KEY "
+            "(or EXPIRING_MEMORY_MEM0_API_KEY)."
+        )
+    if isinstance(exc, RateLimitError) or status == 429:
+        return Unavailable(f"The Mem0 Platform is limiting requests ({detail}). Try again in a minute.")
+    if isinstance(exc, NetworkError | httpx.TransportError):
+        return Unavailable(
+            f"The Mem0 Platform could not be reached at {host}: {detail}. Check the network and "
+            "EXPIRING_MEMORY_MEM0_HOST, then try again."
+        )
+    if isinstance(exc, MemoryError | httpx.HTTPStatusError):
+        code = getattr(exc, "error_code", None) or f"HTTP {status}"
+        return Unavailable(
+            f"The Mem0 Platform at {host} answered with an error ({code}): {detail}. Nothing was changed here; "
+            "try again later, and see the server log if it persists."
+        )
+    return Unavailable(f"The Mem0 Platform at {host} could not be used: {detail}. See the server log.")
+
+
+class PlatformBackend:
+    name = "platform"
+    infers = False  # the text is stored as given
+    poll_delays: tuple[float, ...] = (0.1, 0.2, 0.5, 1.0)  # between polls of a queued add; the last one repeats
+
+    def __init__(self, connect: Callable[[], MemoryClient], *, host: str, lock_file: Path) -> None:
+        self.location = host
+        self._connect = connect
+        self._client: MemoryClient | None = None
+        self._file_lock = FileLock(lock_file)
+
+    # -- connection ------------------------------------------------------------------------------
+
+    def connect(self) -> MemoryClient:
+        """The client, made on first use: MemoryClient checks the key with GET /v1/ping/, and if the Platform is
+        down then, the next call tries again instead of the server staying broken until restarted."""
+        if self._client is None:
+            try:
+                self._client = self._connect()
+            except ValueError as exc:  # MemoryClient reports a refused ping as ValueError("Error: ...")
+                raise Unavailable(
+                    f"The Mem0 Platform at {self.location} did not accept the API key check ({exc}). Check "
+                    "MEM0_API_KEY (or EXPIRING_MEMORY_MEM0_API_KEY) and EXPIRING_MEMORY_MEM0_HOST."
+                ) from exc
+            except _platform_errors() as exc:
+                raise self._failure("connect", exc) from exc
+        return self._client
+
+    def _call(self, what: str, request: Callable[[MemoryClient], T], *, missing: T | None = None) -> T:
+        """One request; a Platform failure becomes Unavailable. With `missing` given, a 404 answers it instead."""
+        from mem0.exceptions import MemoryNotFoundError
+
+        client = self.connect()
+        try:
+            return request(client)
+        except MemoryNotFoundError as exc:
+            if missing is None:
+                raise self._failure(what, exc) from exc
+            return missing
+        except _platform_errors() as exc:
+            raise self._failure(what, exc) from exc
+
+    def _failure(self, what: str, exc: Exception) -> Unavailable:
+        logger.warning("Mem0 Platform %s failed: %r", what, exc)
+        return unavailable(self.location, exc)
+
+    # -- filters ---------------------------------------------------------------------------------
+
+    def live(self, now: datetime) -> Filters:
+        return {"expires_ts": {"gt": now.timestamp()}}
+
+    def window(self, now: datetime, until: datetime) -> Filters:
+        return {"expires_ts": {"gt": now.timestamp(), "lte": until.timestamp()}}
+
+    @staticmethod
+    def _due(now: datetime) -> Predicate:
+        return partial(_expires_within, {"lte": now.timestamp()})
+
+    # -- locking ---------------------------------------------------------------------------------
+
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """A file lock in the data dir: every process on this machine. Other machines sharing the Platform
+        account are not covered; at worst they store a duplicate, which recall shows twice."""
+        with self._file_lock:
+            yield
+
+    # -- reads -----------------------------------------------------------------------------------
+
+    def get(self, memory_id: str) -> Item | None:
+        raw = self._call("get", lambda c: c.get(memory_id), missing={})
+        return _item(raw) if raw else None
+
+    def list(self, filters: Filters, limit: int | None) -> list[Item]:
+        where, keep = v2_filters(filters)
+        return self._scan(where, keep, limit)
+
+    def _scan(self, where: dict[str, Any], keep: Predicate, limit: int | None, *, expired: bool = False) -> list[Item]:
+        """Page through get_all until `limit` memories pass `keep` (None: to the end). `expired` asks the Platform
+        to include date-expired memories, which it otherwise hides."""
+        found: list[Item] = []
+        seen: set[str] = set()
+        page = 1
+        while True:
+            options = {"show_expired": True} if expired else {}
+            answer = self._call("get_all", partial(_get_all, filters=where, page=page, **options))
+            batch = [_item(raw) for raw in _results(answer)]
+            fresh = [item for item in batch if item["id"] not in seen]
+            seen.update(item["id"] for item in fresh)
+            found += [item for item in fresh if keep(item)]
+            if limit is not None and len(found) >= limit:
+                return found[:limit]
+            if isinstance(answer, Mapping) and "next" in answer:
+                more = answer["next"] is not None
+            else:
+                more = len(batch) >= PAGE_SIZE
+            if not more or not fresh:  # the last page, or a server that ignores pagination
+                return found
+            page += 1
+
+    def search(self, query: str, filters: Filters, limit: int, threshold: float) -> list[Item]:
+        """Best matches first. Asks for more candidates than `limit` (and more again while too few are live), since
+        the Platform cannot leave out memories whose instant has passed earlier today."""
+        where, keep = v2_filters(filters)
+        top_k = max(FIRST_TOP_K, 2 * limit)
+        while True:
+            answer = self._call("search", partial(_search, query, filters=where, top_k=top_k, threshold=threshold))
+            batch = [_item(raw) for raw in _results(answer)]
+            live = [item for item in batch if keep(item)]
+            if len(live) >= limit or len(batch) < top_k or top_k >= MAX_TOP_K:
+                return live[:limit]
+            top_k = min(4 * top_k, MAX_TOP_K)
+
+    # -- writes ----------------------------------------------------------------------------------
+
+    def add(
+        self, text: str, user_id: str, metadata: dict[str, Any], expiry: datetime | None, *, infer: bool = False
+    ) -> str:
+        """Store the text as given (infer=False) with Mem0's day and our instant. The v3 add is queued: we wait for
+        its event (GET /v1/event/{event_id}/) so the memory exists, and can be found, when this returns."""
+        meta = {**metadata, **expiry_fields(expiry)}
+        answer = self._call(
+            "add",
+            lambda c: c.add(text, user_id=user_id, metadata=meta, infer=False, expiration_date=mem0_date(expiry)),
+        )
+        results = _results(answer)
+        stored = [r for r in results if r.get("id") and r.get("event", "ADD") == "ADD" and "event_id" not in r]
+        if stored:  # answered synchronously
+            return str(stored[0]["id"])
+        event_id = (answer.get("event_id") if isinstance(answer, Mapping) else None) or next(
+            (r["event_id"] for r in results if r.get("event_id")), None
+        )
+        if not event_id:
+            raise Unavailable(
+                "The Mem0 Platform accepted the memory but returned neither its id nor an event id. See the server log."
+            )
+        return self._added_id(self._await_event(str(event_id)), user_id, meta)
+
+    def _await_event(self, event_id: str) -> list[dict[str, Any]]:
+        """Poll the add's event until it has SUCCEEDED; its results."""
+        deadline = time.monotonic() + EVENT_TIMEOUT_SECONDS
+        delays = iter(self.poll_delays)
+        while True:
+            event = self._call("event", partial(_get_event, event_id=event_id))
+            status = str(event.get("status", "")).upper()
+            if status == "SUCCEEDED":
+                return _results(event)
+            if status == "FAILED":
+                raise Unavailable(
+                    f"The Mem0 Platform could not store the memory (event {event_id} failed). Try again later."
+                )
+            if time.monotonic() >= deadline:
+                raise Unavailable(
+                    f"The Mem0 Platform has not finished storing the memory after {EVENT_TIMEOUT_SECONDS:.0f} seconds "
+                    f"(event {event_id} is {status or 'unknown'}). It may still appear; recall it before trying again."
+                )
+            time.sleep(next(delays, self.poll_delays[-1]))
+
+    def _added_id(self, results: list[dict[str, Any]], user_id: str, meta: dict[str, Any]) -> str:
+        """The new memory's id from the event's results; failing that, the memory carrying our metadata."""
+        for result in results:
+            memory_id = result.get("id") or result.get("memory_id")
+            if memory_id and str(result.get("event", "ADD")).upper() == "ADD":
+                return str(memory_id)
+        ours = [{"metadata": {key: meta[key]}} for key in ("dedup_key", "created_at") if key in meta]
+        found = self._scan({"AND": [{"user_id": user_id}, *ours]}, lambda item: True, 1)
+        if not found:
+            raise Unavailable("The Mem0 Platform reported the memory stored, but it cannot be found. Try again later.")
+        return found[0]["id"]
+
+    def update(self, memory_id: str, metadata: dict[str, Any], expiry: datetime | None) -> None:
+        """Merge here and send the whole metadata: the Platform documents no merge on PUT, and a replace would drop
+        our keys. `expiration_date=None` clears the Platform's date (permanent)."""
+        current = self.get(memory_id)
+        if current is None:
+            raise InvalidRequest(
+                f"No memory with id {memory_id[:80]!r}: it may have expired or been forgotten. "
+                "Use recall or expiring_soon to find current memory ids."
+            )
+        merged = {**current["metadata"], **metadata, **expiry_fields(expiry)}
+        self._call("update", lambda c: c.update(memory_id, metadata=merged, expiration_date=mem0_date(expiry)))
+
+    def delete(self, memory_id: str) -> None:
+        self._call("delete", lambda c: c.delete(memory_id), missing={})  # already gone is fine: deleted elsewhere
+
+    def _due_items(self, now: datetime) -> list[Item]:
+        """Every user's memories whose instant has passed, date-expired ones included."""
+        return self._scan({"AND": [EVERYONE]}, self._due(now), None, expired=True)
+
+    def purge_expired(self, now: datetime) -> list[str]:
+        gone = [item["id"] for item in self._due_items(now)]
+        for memory_id in gone:
+            self.delete(memory_id)
+        return gone
+
+    def expired(self, user_id: str, now: datetime) -> tuple[int, list[Item]]:
+        due = self._due_items(now)
+        return len(due), [item for item in due if item.get("user_id") == user_id]
+
+    def after_load(self) -> None:
+        pass
+
+    def purged_total(self) -> int | None:
+        return None
+
+    def size_bytes(self) -> int | None:
+        return None
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.client.close()
+            self._client = None
+
+
+def _platform_errors() -> tuple[type[Exception], ...]:
+    """What a request to the Platform raises when the Platform (not this code) is the problem. Imported late: mem0
+    must not be imported before prepare_environment."""
+    import httpx
+    from mem0.exceptions import MemoryError
+
+    return MemoryError, httpx.HTTPError
+
+
+def _get_all(client: MemoryClient, **options: Any) -> Any:
+    return client.get_all(page_size=PAGE_SIZE, **options)
+
+
+def _search(query: str, client: MemoryClient, **options: Any) -> Any:
+    return client.search(query, **options)
+
+
+def _get_event(client: MemoryClient, *, event_id: str) -> dict[str, Any]:
+    """GET /v1/event/{event_id}/, which MemoryClient has no method for, on its authenticated HTTP client."""
+    response = client.client.get(f"/v1/event/{event_id}/")
+    response.raise_for_status()
+    return dict(response.json())
+
+
+def _telemetry_off() -> None:
+    """Mem0 reads MEM0_TELEMETRY once, at import. Had something imported it earlier with telemetry on, switch it off
+    now: nothing but the Mem0 host may be contacted."""
+    from mem0.memory import telemetry
+
+    if telemetry.MEM0_TELEMETRY:
+        telemetry.MEM0_TELEMETRY = False
+        telemetry.client_telemetry.close()
+
+
+def open_platform(settings: Settings) -> PlatformBackend:
+    """The Mem0 Platform for MEM0_API_KEY at EXPIRING_MEMORY_MEM0_HOST. Imports Mem0: call it off the event loop."""
+    from ..mem0_setup import prepare_environment, private_dir, quiet_mem0
+
+    if settings.mem0_api_key is None:
+        raise ValueError("the platform backend needs MEM0_API_KEY (or EXPIRING_MEMORY_MEM0_API_KEY)")
+    data_dir = private_dir(settings.data_dir)
+    prepare_environment(data_dir)  # before importing mem0: telemetry off, its files in our data dir
+
+    from mem0 import MemoryClient
+
+    quiet_mem0()
+    _telemetry_off()
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):
+        logging.getLogger("mem0.client.utils").setLevel(logging.CRITICAL)  # we log each failure ourselves, once
+    host = settings.mem0_host.rstrip("/")
+    backend = PlatformBackend(
+        partial(MemoryClient, api_key=settings.mem0_api_key.get_secret_value(), host=host),
+        host=host,
+        lock_file=data_dir / "writes.lock",
+    )
+    try:
+        backend.connect()
+    except Unavailable as exc:
+        logger.warning("%s The next tool call tries again.", exc)
+    return backend
