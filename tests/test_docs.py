@@ -39,4 +39,4 @@ def test_readme_env_var_table_matches_the_settings_class() -> None:
         description, default = documented[f"EXPIRING_MEMORY_{name.upper()}"]
         assert description == field.description
         if field.default_factory is None:
-            assert default == f"`{field.default}`"
+            assert default == ("unset" if field.default is None else f"`{field.default}`")

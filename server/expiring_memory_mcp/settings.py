@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     mem0_host: str = Field(default="https://api.mem0.ai", description="The Mem0 Platform's address.")
     infer: bool = Field(
         default=False,
-        description="On the mem0 backend with an `llm` configured, let Mem0's LLM extract and merge facts.",
+        description="On the mem0 backend with an `llm` configured, let Mem0's LLM turn what is remembered into facts.",
     )
     http_tokens: dict[str, str] = Field(
         default_factory=dict,
@@ -81,7 +81,8 @@ class Settings(BaseSettings):
     allowed_hosts: list[str] = Field(
         default_factory=list,
         description="For `serve --http`: extra Host header values accepted (DNS-rebinding protection), as a JSON "
-        'list such as `["memory.example.com"]`. The bound host and port and loopback names are always accepted.',
+        'list such as `["memory.example.com", "10.0.0.5:8765"]`. The bound address and loopback names are always '
+        "accepted.",
     )
     allowed_origins: list[str] = Field(
         default_factory=list,
