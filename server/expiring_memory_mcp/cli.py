@@ -104,7 +104,10 @@ def parser() -> argparse.ArgumentParser:
     def command(name: str, help_text: str, *parents: argparse.ArgumentParser) -> argparse.ArgumentParser:
         return commands.add_parser(name, help=help_text, description=help_text, parents=[json_flag, *parents])
 
-    commands.add_parser("serve", help="serve MCP over stdio (the same as no command)")
+    commands.add_parser(
+        "serve", help="serve MCP over stdio (the same as no command), or with --http over streamable HTTP; "
+        "see `serve --help`", add_help=False,
+    )
 
     remember = command("remember", "remember something; temporary by default, with its type's lifetime")
     remember.add_argument("content")
@@ -455,7 +458,7 @@ def run(
     try:
         args = parser().parse_args(argv)
         if args.command in (None, "serve"):
-            raise UsageError(f"serving takes no options; run {PROG} alone")
+            raise UsageError(f"serving options go after the command: {PROG} serve [--http --host H --port P]")
         if settings is None:
             settings = _settings()
         _log_to_stderr(settings)

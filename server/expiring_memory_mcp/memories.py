@@ -35,6 +35,7 @@ MAX_METADATA_KEYS = 32
 MAX_METADATA_TEXT = 2000
 RECALL_THRESHOLD = 0.1  # minimum semantic similarity, Mem0's default
 
+
 def dedup_key(content: str) -> str:
     """Same text up to whitespace and case gives the same key."""
     return hashlib.sha256(" ".join(content.split()).casefold().encode()).hexdigest()[:32]

@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ALL = 100_000  # what "all memories" means where a store can only list a page: the command line's listing
-PG_LOCK_KEY = 0x6578_6D65_6D00  # "exmem": the advisory lock every process sharing a Postgres database takes to write
 
 
 def expiry_fields(expiry: datetime | None) -> dict[str, Any]:
@@ -50,7 +49,9 @@ class Mem0Backend:
         self.location = location
         self.infers = infer
         self._file_lock = FileLock(lock_file) if lock_file else None
-        self._pool = getattr(memory.vector_store, "connection_pool", None) if _is_pgvector(memory) else None
+        pool = getattr(memory.vector_store, "connection_pool", None) if _is_pgvector(memory) else None
+        self._pool = pool if hasattr(pool, "connection") else None  # psycopg 3's pool; psycopg2 gets the file lock
+        self._lock_name = f"expiring-memory:{getattr(memory.vector_store, 'collection_name', '')}"
 
     # -- filters ---------------------------------------------------------------------------------
 
@@ -74,13 +75,13 @@ class Mem0Backend:
             with self._file_lock:
                 yield
             return
-        with self._pool.connection() as conn:
-            conn.execute("SELECT pg_advisory_lock(%s)", (PG_LOCK_KEY,))
+        with self._pool.connection() as conn:  # one lock per collection, held by whoever writes to it
+            conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (self._lock_name,))
             conn.commit()
             try:
                 yield
             finally:
-                conn.execute("SELECT pg_advisory_unlock(%s)", (PG_LOCK_KEY,))
+                conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (self._lock_name,))
                 conn.commit()
 
     # -- reads -----------------------------------------------------------------------------------
