@@ -243,6 +243,7 @@ class Clock:
 
 
 def starvation_case(n: int) -> tuple[bool, int, bool, int, bool, int]:
+    from expiring_memory_mcp.backends.embedded import EmbeddedBackend
     from expiring_memory_mcp.mem0_setup import build_memory
     from expiring_memory_mcp.memories import MemoryService
     from expiring_memory_mcp.settings import Settings
@@ -269,7 +270,7 @@ def starvation_case(n: int) -> tuple[bool, int, bool, int, bool, int]:
     common.bulk_insert(store, vectors, payloads, ids)
     clock = Clock(now)
     settings = Settings(data_dir=ours_dir, user_id=USER, sweep_interval_seconds=10**9)
-    service = MemoryService(settings, clock, lambda: (memory, store))
+    service = MemoryService(settings, clock, lambda: EmbeddedBackend(memory, store, ours_dir))
     service._loaded()  # the startup sweep: nothing has expired yet
     clock.moment = now + timedelta(minutes=2)
     found = service.recall(query, None, 5)
@@ -311,6 +312,7 @@ def starvation(scale: Scale, out: list[str]) -> None:
 
 
 def cleanup(scale: Scale, out: list[str]) -> None:
+    from expiring_memory_mcp.backends.embedded import EmbeddedBackend
     from expiring_memory_mcp.mem0_setup import build_memory
     from expiring_memory_mcp.memories import MemoryService
     from expiring_memory_mcp.settings import Settings
@@ -325,7 +327,9 @@ def cleanup(scale: Scale, out: list[str]) -> None:
     ours_dir = fresh("cleanup-ours")
     memory, store = build_memory(ours_dir, embedder())
     clock = Clock(now)
-    service = MemoryService(Settings(data_dir=ours_dir, user_id=USER), clock, lambda: (memory, store))
+    service = MemoryService(
+        Settings(data_dir=ours_dir, user_id=USER), clock, lambda: EmbeddedBackend(memory, store, ours_dir)
+    )
     service._loaded()
     common.bulk_insert(store, v, payloads, ids)
     store.compact()  # fold the WAL in, so "before" is the settled file
