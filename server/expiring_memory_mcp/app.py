@@ -189,6 +189,6 @@ def build_server(
         token_verifier=token_verifier,
         auth=auth,
     )
-    for fn, title, annotations in TOOLS:
-        server.add_tool(fn, title=title, annotations=annotations, structured_output=True)
+    for fn, title, hints in TOOLS:
+        server.add_tool(fn, title=title, annotations=hints, structured_output=True)
     return server
