@@ -110,6 +110,7 @@ def tool_payload(text: str, memory_type: str, expires_at: datetime | None, now: 
         "updated_at": created,
         "text_lemmatized": text,
         "expiration_date": expires_at.date().isoformat() if expires_at else None,
+        "expires_ts": expires_at.timestamp() if expires_at else 253402300799.0,  # what range-filtering stores use
     }
 
 

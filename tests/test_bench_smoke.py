@@ -27,3 +27,17 @@ def test_the_smoke_benchmark_writes_every_section_and_ours_never_starves(tmp_pat
     starvation = text.split("## 3. Starvation", 1)[1].split("## 4.", 1)[0]
     rows = [line for line in starvation.splitlines() if line.startswith("| ") and line[2].isdigit()]
     assert rows and all(row.split(" | ")[1].startswith("finds it") for row in rows)
+
+
+@pytest.mark.slow
+def test_the_pgvector_smoke_benchmark_runs_and_ours_finds_the_live_memory_and_sweeps(tmp_path: Path) -> None:
+    report = tmp_path / "PGVECTOR-smoke.md"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.pgvector", "--scale", "smoke", "--out", str(report)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout == ""
+    starvation = report.read_text().split("## Starvation and purge", 1)[1]
+    rows = [line.split(" | ") for line in starvation.splitlines() if line.startswith("| ") and line[2].isdigit()]
+    assert rows and all(row[1] == "found" and row[3].endswith("1 row left |") for row in rows)
