@@ -67,12 +67,18 @@ class Backend(Protocol):
     def expired(self, user_id: str, now: datetime) -> tuple[int, list[Item]]:
         """What a purge would delete now: how many memories of every user, and this user's."""
 
+    # Defaults for backends that subclass this Protocol: nothing to tidy, nothing counted, no size to report.
+
     def after_load(self) -> None:
         """Tidy up what an interrupted process may have left. Runs once, after the startup purge."""
 
-    def purged_total(self) -> int | None: ...
+    def purged_total(self) -> int | None:
+        """Expired memories purged so far, if the backend counts them."""
+        return None
 
-    def size_bytes(self) -> int | None: ...
+    def size_bytes(self) -> int | None:
+        """The size of the memories on disk, if the backend can tell."""
+        return None
 
     def close(self) -> None:
         """Let go of connections and files."""

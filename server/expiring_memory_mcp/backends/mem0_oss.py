@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from filelock import FileLock
 
 from ..retention import iso, mem0_date
-from . import PERMANENT_TS, Filters, Item, expires_ts
+from . import PERMANENT_TS, Backend, Filters, Item, expires_ts
 
 if TYPE_CHECKING:
     from mem0 import Memory
@@ -41,7 +41,7 @@ def listed(result: Any) -> list[Any]:
     return list(result or [])
 
 
-class Mem0Backend:
+class Mem0Backend(Backend):
     name = "mem0"
 
     def __init__(self, memory: Memory, *, lock_file: Path | None, location: str, infer: bool = False) -> None:
@@ -159,15 +159,6 @@ class Mem0Backend:
             filters={"user_id": user_id, **self._due(now)}, top_k=max(1, total), show_expired=True
         )["results"]
         return total, items
-
-    def after_load(self) -> None:
-        pass
-
-    def purged_total(self) -> int | None:
-        return None
-
-    def size_bytes(self) -> int | None:
-        return None
 
     def close(self) -> None:
         for store in (self.memory.vector_store, getattr(self.memory, "_entity_store", None)):

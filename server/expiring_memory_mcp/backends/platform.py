@@ -24,7 +24,7 @@ from filelock import FileLock
 
 from ..errors import InvalidRequest, Unavailable
 from ..retention import mem0_date, parse_iso
-from . import PERMANENT_TS, Filters, Item
+from . import PERMANENT_TS, Backend, Filters, Item
 from .mem0_oss import expiry_fields
 
 if TYPE_CHECKING:
@@ -146,7 +146,7 @@ def unavailable(host: str, exc: BaseException) -> Unavailable:
     return Unavailable(f"The Mem0 Platform at {host} could not be used: {detail}. See the server log.")
 
 
-class PlatformBackend:
+class PlatformBackend(Backend):
     name = "platform"
     infers = False  # the text is stored as given
     poll_delays: tuple[float, ...] = (0.1, 0.2, 0.5, 1.0)  # between polls of a queued add; the last one repeats
@@ -344,15 +344,6 @@ class PlatformBackend:
     def expired(self, user_id: str, now: datetime) -> tuple[int, list[Item]]:
         due = self._due_items(now)
         return len(due), [item for item in due if item.get("user_id") == user_id]
-
-    def after_load(self) -> None:
-        pass
-
-    def purged_total(self) -> int | None:
-        return None
-
-    def size_bytes(self) -> int | None:
-        return None
 
     def close(self) -> None:
         if self._client is not None:
