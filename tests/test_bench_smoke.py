@@ -11,16 +11,20 @@ import pytest
 ROOT = Path(__file__).parents[1]
 
 
-@pytest.mark.slow
-def test_the_smoke_benchmark_writes_every_section_and_ours_never_starves(tmp_path: Path) -> None:
-    report = tmp_path / "RESULTS-smoke.md"
+def run_smoke(module: str, report: Path) -> str:
+    """One benchmark at its smoke scale, as a subprocess; its report. It must succeed and print nothing to stdout."""
     done = subprocess.run(
-        [sys.executable, "-m", "bench.run", "--scale", "smoke", "--out", str(report)],
+        [sys.executable, "-m", module, "--scale", "smoke", "--out", str(report)],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout == ""
-    text = report.read_text()
+    return report.read_text()
+
+
+@pytest.mark.slow
+def test_the_smoke_benchmark_writes_every_section_and_ours_never_starves(tmp_path: Path) -> None:
+    text = run_smoke("bench.run", tmp_path / "RESULTS-smoke.md")
     for heading in ("## 1. Cold start", "## 2. Warm tool latency", "## 3. Starvation", "## 4. Cleanup",
                     "## 5. Recall quality", "## 6. Throughput"):
         assert heading in text
@@ -31,13 +35,6 @@ def test_the_smoke_benchmark_writes_every_section_and_ours_never_starves(tmp_pat
 
 @pytest.mark.slow
 def test_the_pgvector_smoke_benchmark_runs_and_ours_finds_the_live_memory_and_sweeps(tmp_path: Path) -> None:
-    report = tmp_path / "PGVECTOR-smoke.md"
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.pgvector", "--scale", "smoke", "--out", str(report)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout == ""
-    starvation = report.read_text().split("## Starvation and purge", 1)[1]
+    starvation = run_smoke("bench.pgvector", tmp_path / "PGVECTOR-smoke.md").split("## Starvation and purge", 1)[1]
     rows = [line.split(" | ") for line in starvation.splitlines() if line.startswith("| ") and line[2].isdigit()]
     assert rows and all(row[1] == "found" and row[3].endswith("1 row left |") for row in rows)

@@ -63,6 +63,7 @@ class _Engine:
         self._backend: Backend | None = None
         self._load_error: BaseException | None = None
         self._last_sweep: datetime | None = None
+        self.services: dict[str, MemoryService] = {}  # one view per user, all on this backend
 
     def loaded(self) -> Backend:
         with self._load_lock:
@@ -125,16 +126,15 @@ class MemoryService:
         self._clock = clock
         # sweep_on_load is off for the CLI, so `purge --dry-run` can see what a sweep would delete
         self._engine = engine or _Engine(settings, clock, build, sweep_on_load)
-        self._users: dict[str, MemoryService] = {self.user_id: self}
+        self._engine.services.setdefault(self.user_id, self)
 
     def for_user(self, user_id: str) -> MemoryService:
         """The same memory store, scoped to another user (each HTTP token maps to one)."""
-        if user_id not in self._users:
-            self._users[user_id] = MemoryService(
-                self.settings, self._clock, self._engine._build, user_id=user_id, engine=self._engine
-            )
-            self._users[user_id]._users = self._users
-        return self._users[user_id]
+        services = self._engine.services
+        if user_id not in services:
+            services[user_id] = MemoryService(self.settings, self._clock, self._engine._build, user_id=user_id,
+                                              engine=self._engine)
+        return services[user_id]
 
     # -- lifecycle -------------------------------------------------------------------------------
 

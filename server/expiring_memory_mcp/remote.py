@@ -46,10 +46,13 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def netloc(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"  # an IPv6 address goes in brackets
+
+
 def security(settings: Settings, host: str, port: int) -> TransportSecuritySettings:
     """Host headers: the bound address and loopback names (any port), plus those configured."""
-    bound = f"[{host}]" if ":" in host else host
-    hosts = [f"{bound}:{port}", "127.0.0.1:*", "localhost:*", "[::1]:*", *settings.allowed_hosts]
+    hosts = [netloc(host, port), "127.0.0.1:*", "localhost:*", "[::1]:*", *settings.allowed_hosts]
     origins = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*", *settings.allowed_origins]
     return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins)
 
@@ -64,7 +67,7 @@ def check_binding(settings: Settings, host: str) -> None:
 
 def serve_http(service: MemoryService, settings: Settings, host: str, port: int) -> None:
     check_binding(settings, host)
-    url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+    url = f"http://{netloc(host, port)}"
     verifier = StaticTokens(settings.http_tokens) if settings.http_tokens else None
     auth = AuthSettings(issuer_url=url, resource_server_url=f"{url}/mcp") if verifier else None
     server = build_server(service, settings, token_verifier=verifier, auth=auth)

@@ -58,12 +58,8 @@ class EmbeddedBackend(Mem0Backend):
         forget_history(self.memory, gone)
         return gone
 
-    def expired(self, user_id: str, now: datetime) -> tuple[int, list[Item]]:
-        total = self.store.count(self._due(now))
-        items = self.memory.get_all(
-            filters={"user_id": user_id, **self._due(now)}, top_k=max(1, total), show_expired=True
-        )["results"]
-        return total, items
+    def _due_count(self, now: datetime) -> int:
+        return self.store.count(self._due(now))  # one indexed count, not a listing
 
     def after_load(self) -> None:
         from ..mem0_setup import forget_orphaned_history

@@ -153,8 +153,11 @@ class Mem0Backend(Backend):
         forget_history(self.memory, gone)
         return gone
 
+    def _due_count(self, now: datetime) -> int:
+        return len(self._due_ids(now, ALL))
+
     def expired(self, user_id: str, now: datetime) -> tuple[int, list[Item]]:
-        total = len(self._due_ids(now, ALL))
+        total = self._due_count(now)
         items = self.memory.get_all(
             filters={"user_id": user_id, **self._due(now)}, top_k=max(1, total), show_expired=True
         )["results"]
