@@ -32,7 +32,8 @@ from mcp import Client
 from expiring_memory_mcp.app import build_server
 from expiring_memory_mcp.memories import RESERVED_KEYS, dedup_key
 from expiring_memory_mcp.retention import iso, parse_iso
-from expiring_memory_mcp.store import SQLiteVectorStore, fts_query
+from expiring_memory_mcp.keywords import match_query
+from expiring_memory_mcp.store import SQLiteVectorStore
 from raw_stdio import RawServer, check_store_consistent, server_env
 
 REMEMBER_CASES, READ_CASES, FORGET_RENEW_CASES, FTS_CASES = 600, 400, 300, 1000  # 1,300 tool calls
@@ -589,18 +590,18 @@ def test_any_text_as_a_keyword_query_is_a_safe_fts5_query(keyword_store: SQLiteV
     @given(query=st.one_of(text, st.lists(st.sampled_from(NASTY + ["apples", "near", "star", "one"]), max_size=8)
                            .map(" ".join), st.text(st.characters(codec="utf-8", exclude_characters="\x00"))))
     def case(query: str) -> None:
-        match = fts_query(query)
+        match = match_query(query)
         if match is not None:  # only quoted words joined by OR: nothing from the text is FTS5 syntax
             assert re.fullmatch(r'"[^"]+"( OR "[^"]+")*', match), match
         try:
             query.encode("utf-8")
         except UnicodeEncodeError:
             return  # the service refuses such text before any query is built
-        results = keyword_store.keyword_search(query, top_k=5, filters={"user_id": "u"})
+        results = keyword_store.keyword_matches(query, top_k=5, filters={"user_id": "u"})
         assert all(r.score > 0 for r in results)
 
     case()
-    found = keyword_store.keyword_search('NEAR(apples pears) AND "star* -one', top_k=9, filters={"user_id": "u"})
+    found = keyword_store.keyword_matches('NEAR(apples pears) AND "star* -one', top_k=9, filters={"user_id": "u"})
     assert {r.payload["data"] for r in found} >= {"apples AND pears", "star * gazing", "minus -one"}
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from expiring_memory_mcp.store import SQLiteVectorStore, fts_query
+from expiring_memory_mcp.keywords import match_query
+from expiring_memory_mcp.store import SQLiteVectorStore
 
 DIMS = 8
 
@@ -57,13 +58,13 @@ NOW = "2025-06-01T00:00:00Z"
         ({"user_id": "u", "type": {"contains": "ess"}}, ["a"]),
     ],
 )
-def test_filters_select_the_same_rows_in_search_keyword_search_and_list(
+def test_filters_select_the_same_rows_in_search_keyword_matches_and_list(
     store: SQLiteVectorStore, filters: dict, expected: list[str]
 ) -> None:
     fill(store)
     assert sorted(ids(store.search("q", unit(1, 0), top_k=10, filters=filters))) == expected
     assert sorted(ids(store.list(filters=filters)[0])) == expected
-    keyword = store.keyword_search("alpha beta gamma delta", top_k=10, filters=filters)
+    keyword = store.keyword_matches("alpha beta gamma delta", top_k=10, filters=filters)
     assert sorted(ids(keyword)) == expected
 
 
@@ -124,14 +125,14 @@ def test_collections_in_one_file_do_not_see_each_other(tmp_path: Path) -> None:
 )
 def test_any_text_is_a_safe_keyword_query(store: SQLiteVectorStore, text: str) -> None:
     fill(store)
-    store.keyword_search(text, top_k=5)
+    store.keyword_matches(text, top_k=5)
     store.search(text, unit(1), top_k=5)
     assert store.count() == 4
 
 
 def test_stop_words_and_punctuation_leave_no_keyword_query() -> None:
-    assert fts_query("what is the ... ?") is None
-    assert fts_query('Where is "ACC-88213"?') == '"acc" OR "88213"'
+    assert match_query("what is the ... ?") is None
+    assert match_query('Where is "ACC-88213"?') == '"acc" OR "88213"'
 
 
 def test_purge_deletes_expired_rows_and_shrinks_the_file(tmp_path: Path) -> None:

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, NoReturn
 if TYPE_CHECKING:
     from mem0 import Memory
 
-    from .embedder import MiniLMEmbedder
+    from .embedder import Embedder
+    from .fusion import Ranking
     from .store import SQLiteVectorStore
 
 DB_FILE = "memories.db"
@@ -58,17 +59,24 @@ def quiet_mem0() -> None:
         logging.getLogger("mem0").setLevel(logging.WARNING)  # Mem0 logs memory texts at INFO
 
 
-def build_memory(data_dir: Path, embedder: MiniLMEmbedder | None = None) -> tuple[Memory, SQLiteVectorStore]:
-    """A Mem0 Memory on the SQLite store and the bundled embedder. Imports mem0, so call it off the event loop.
+def build_memory(
+    data_dir: Path, embedder: Embedder | str = "minilm", ranking: Ranking | None = None
+) -> tuple[Memory, SQLiteVectorStore]:
+    """A Mem0 Memory on the SQLite store and a bundled embedder. Imports mem0, so call it off the event loop.
 
-    The embedder loads in a second thread while Mem0 is imported. An already loaded one may be passed in.
+    `embedder` is a bundled embedder's name, loaded in a second thread while Mem0 is imported, or one already
+    loaded. If the store's vectors come from another model, every memory is embedded again first.
     """
     private_dir(data_dir)
     prepare_environment(data_dir)
-    from .embedder import DIMS, MiniLMEmbedder
+    from .embedder import EMBEDDERS, load_embedder
 
+    name = embedder if isinstance(embedder, str) else embedder.name
+    if name not in EMBEDDERS:
+        raise ValueError(f"unknown embedder {name!r}; use one of {', '.join(EMBEDDERS)}")
+    dims = EMBEDDERS[name][0].dims
     with ThreadPoolExecutor(1, thread_name_prefix="embedder") as pool:
-        loading = pool.submit(MiniLMEmbedder) if embedder is None else None
+        loading = pool.submit(load_embedder, name) if isinstance(embedder, str) else None
         from mem0 import Memory
         from mem0.configs.base import MemoryConfig
         from qdrant_client import QdrantClient
@@ -83,7 +91,7 @@ def build_memory(data_dir: Path, embedder: MiniLMEmbedder | None = None) -> tupl
         config = MemoryConfig(
             vector_store={
                 "provider": "qdrant",
-                "config": {"client": QdrantClient(location=":memory:"), "embedding_model_dims": DIMS},
+                "config": {"client": QdrantClient(location=":memory:"), "embedding_model_dims": dims},
             },
             embedder={"provider": PLACEHOLDER},
             llm={"provider": PLACEHOLDER},
@@ -92,11 +100,17 @@ def build_memory(data_dir: Path, embedder: MiniLMEmbedder | None = None) -> tupl
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             memory = Memory(config)
-        store = SQLiteVectorStore(data_dir / DB_FILE, collection_name="memories", embedding_model_dims=DIMS)
+        store = SQLiteVectorStore(
+            data_dir / DB_FILE, collection_name="memories", embedding_model_dims=dims, ranking=ranking
+        )
+        entities = SQLiteVectorStore(data_dir / DB_FILE, collection_name="entities", embedding_model_dims=dims)
         memory.vector_store = store
-        memory._entity_store = SQLiteVectorStore(data_dir / DB_FILE, collection_name="entities", embedding_model_dims=DIMS)
+        memory._entity_store = entities
         share_history(memory, data_dir / HISTORY_FILE)
-        memory.embedding_model = embedder or loading.result()  # type: ignore[union-attr]
+        model = loading.result() if loading is not None else embedder
+        memory.embedding_model = model
+    for collection in (store, entities):
+        collection.use_embedder(name, model.encode)
     return memory, store
 
 

@@ -11,6 +11,9 @@ from platformdirs import user_data_dir
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .fusion import KEYWORD_WEIGHTS, Method, Ranking
+
+EmbedderName = Literal["minilm", "use-multilingual", "e5-multilingual"]
 from .retention import RetentionPolicy
 
 Days = Annotated[float, Field(gt=0, le=36500)]
@@ -51,6 +54,24 @@ class Settings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Log level; logs go to stderr only."
+    )
+    embedder: EmbedderName = Field(
+        default="minilm",
+        description="The embedded store's embedding model: minilm (English), use-multilingual (16 languages; "
+        "`pip install 'expiring-memory-mcp[multilingual]'`) or e5-multilingual (about 100 languages, Linux x86_64; "
+        "`[multilingual-e5]`). Changing it re-embeds every memory once, at startup.",
+    )
+    recall_ranking: Method = Field(
+        default="hybrid",
+        description="How the embedded store ranks recall: hybrid (meaning and keywords fused), rrf (reciprocal-rank "
+        "fusion), dense (meaning only) or keyword (BM25 only). Other backends rank as Mem0 does.",
+    )
+    recall_keyword_weight: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="In hybrid ranking, the weight of keywords against meaning (0 to 1). Unset: 0.45 with minilm, "
+        "0.3 with the multilingual embedders.",
     )
 
     backend: Literal["embedded", "mem0", "platform"] | None = Field(
@@ -133,6 +154,10 @@ class Settings(BaseSettings):
         if self.mem0_api_key:
             return "platform"
         return "mem0" if self.mem0_config else "embedded"
+
+    def ranking(self) -> Ranking:
+        weight = self.recall_keyword_weight
+        return Ranking(self.recall_ranking, KEYWORD_WEIGHTS[self.embedder] if weight is None else weight)
 
     def retention(self) -> RetentionPolicy:
         return RetentionPolicy(

@@ -8,13 +8,15 @@ the rows that changed. `keyword_search` is FTS5 BM25. No SQLite extension is loa
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import math
 import os
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -24,27 +26,15 @@ import numpy as np
 from mem0.vector_stores.base import VectorStoreBase
 from pydantic import BaseModel
 
+from .fusion import Candidate, Ranking, fuse
+from .keywords import TOKENIZER, index_text, match_query, words
+
 logger = logging.getLogger(__name__)
 
 # Payload keys kept in their own indexed columns. Everything else is filtered with json_extract.
 COLUMNS = {"user_id": "user_id", "agent_id": "agent_id", "run_id": "run_id", "type": "memory_type"}
 EXPIRES_AT = "expires_at"  # payload key of the precise expiry instant (ISO 8601 or epoch seconds)
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-_WORD = re.compile(r"\w+", re.UNICODE)
-# Words left out of keyword queries: English function words (Mem0 drops them with spaCy, which is not installed
-# here), and "user", which nearly every memory an assistant writes contains.
-STOP_WORDS = frozenset(
-    """a an the and or but if then else of to in on at by for with from into onto about over under as is am are was
-    were be been being do does did doing have has had having i me my mine we us our you your yours he him his she her
-    hers it its they them their theirs this that these those there here what which who whom whose when where why how
-    all any some no not nor so than too very can could should would will shall may might must just also only own same
-    such s t don doesn didn isn aren wasn weren won wouldn ll ve re d m up down out off again further once each few
-    more most other both between through during before after above below user users""".split()
-)
-# Weight of the FTS5 BM25 score before Mem0 adds it to the cosine score. Tuned on bench/data (see bench/RESULTS.md):
-# 1.0 let shared words outrank paraphrases (R@1 0.66); 0.35-0.5 is a plateau (R@1 0.71-0.72, keyword R@1 1.0 at 0.5).
-BM25_WEIGHT = 0.5
-
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta VALUES ('rev', 0);
@@ -66,8 +56,11 @@ CREATE INDEX IF NOT EXISTS vectors_filter ON vectors (collection, user_id, memor
 CREATE INDEX IF NOT EXISTS vectors_expiry ON vectors (collection, expires_at) WHERE expires_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS vectors_rev ON vectors (collection, rev);
 CREATE INDEX IF NOT EXISTS vectors_dedup ON vectors (collection, user_id, json_extract(payload, '$.dedup_key'));
-CREATE VIRTUAL TABLE IF NOT EXISTS vectors_fts USING fts5 (text, tokenize = 'porter unicode61');
 """
+# The keyword index: its version is kept in `meta`, and an index of another version is rebuilt when a database is
+# opened (1: porter unicode61; 2: diacritics folded, CJK runs indexed as character pairs).
+KEYWORD_INDEX_VERSION = 2
+KEYWORD_INDEX = f"CREATE VIRTUAL TABLE vectors_fts USING fts5 (text, tokenize = '{TOKENIZER}')"
 
 
 class OutputData(BaseModel):
@@ -94,13 +87,8 @@ def _epoch(value: Any) -> float | None:
 
 
 def _text_of(payload: Mapping[str, Any]) -> str:
-    return str(payload.get("data") or "")
-
-
-def fts_query(text: str) -> str | None:
-    """Any user text as a safe FTS5 query: each word but stop words quoted, joined with OR. None when none is left."""
-    words = [w for w in _WORD.findall(text.lower()) if w not in STOP_WORDS]
-    return " OR ".join(f'"{w}"' for w in dict.fromkeys(words)) or None
+    """What the keyword index holds for a memory."""
+    return index_text(str(payload.get("data") or ""))
 
 
 def make_private(path: Path) -> None:
@@ -188,16 +176,28 @@ class _VectorCache:
         self.rowids = np.empty(0, dtype=np.int64)
         self.matrix = np.empty((0, dims), dtype=np.float32)
         self.size = 0
+        self.rows_in_file = 0  # every collection's: the keyword index's document count
         self.rev = -1
         self.data_version = -1
 
     def clear(self) -> None:
         self.__init__(self.dims)  # type: ignore[misc]
 
+    def cosines(self, scores: np.ndarray, rowids: Sequence[int]) -> list[float]:
+        """Each row's entry of `scores` (one per cached row); 0.0 for a row the cache does not hold."""
+        held = self.rowids[: self.size]
+        positions = np.minimum(np.searchsorted(held, rowids), max(self.size - 1, 0))
+        return [float(scores[p]) if self.size and held[p] == r else 0.0 for p, r in zip(positions, rowids, strict=True)]
+
     def absorb(self, rows: Sequence[tuple[int, bytes]]) -> bool:
         """Add or overwrite rows; False if a row is out of order (then the caller reloads everything)."""
         for rowid, blob in rows:
             vector = np.frombuffer(blob, dtype=np.float32)
+            if vector.shape != (self.dims,):
+                raise RuntimeError(
+                    f"the memory store holds {vector.size}-d vectors but this embedder makes {self.dims}-d ones: "
+                    "another process is using another EXPIRING_MEMORY_EMBEDDER on the same data dir"
+                )
             pos = int(np.searchsorted(self.rowids[: self.size], rowid))
             if pos < self.size and self.rowids[pos] == rowid:
                 self.matrix[pos] = vector
@@ -216,13 +216,31 @@ class _VectorCache:
         return True
 
 
+@functools.cache
+def _one_blas_thread() -> None:
+    """Score vectors with one BLAS thread. A matrix-vector product is bound by memory, not by cores, and OpenBLAS's
+    idle threads spin after each product, taking the cores the query embedding needs next: with them, a recall over
+    10,000 memories took twice as long as over 1,000 on two cores (bench/RESULTS.md)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
+
+
 class SQLiteVectorStore(VectorStoreBase):
     """Implements Mem0's VectorStoreBase. One instance per collection; many may share one file."""
 
-    def __init__(self, path: str | os.PathLike[str], collection_name: str = "memories", embedding_model_dims: int = 384):
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        collection_name: str = "memories",
+        embedding_model_dims: int = 384,
+        ranking: Ranking | None = None,
+    ):
         self.path = Path(path)
         self.collection_name = collection_name
         self.dims = embedding_model_dims
+        self.ranking = ranking or Ranking()
+        _one_blas_thread()
         self._lock = threading.RLock()
         self._depth = 0
         self._cache = _VectorCache(self.dims)
@@ -238,6 +256,7 @@ class SQLiteVectorStore(VectorStoreBase):
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     self._db.execute(statement)
+            self._keyword_index()
         make_private(self.path)  # again, for -wal and -shm files an older version left readable
 
     # -- transactions ----------------------------------------------------------------------------
@@ -268,18 +287,67 @@ class SQLiteVectorStore(VectorStoreBase):
             self._depth = 0
             self._db.execute("COMMIT")
 
+    def _keyword_index(self) -> None:
+        """Create the keyword index, or rebuild it from the memories' text if it is of another version."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'keyword_index'").fetchone()
+        exists = self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'vectors_fts'").fetchone()
+        version = row[0] if row else (1 if exists else None)
+        if version == KEYWORD_INDEX_VERSION:
+            return
+        if exists:
+            self._db.execute("DROP TABLE vectors_fts")
+        self._db.execute(KEYWORD_INDEX)
+        rows = self._db.execute("SELECT rowid, payload FROM vectors").fetchall()
+        self._db.executemany(
+            "INSERT INTO vectors_fts (rowid, text) VALUES (?, ?)", ((r, _text_of(json.loads(p))) for r, p in rows)
+        )
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('keyword_index', ?)", (KEYWORD_INDEX_VERSION,))
+        if exists:
+            logger.info("rebuilt the keyword index of %d memories (version %s -> %d)", len(rows), version,
+                        KEYWORD_INDEX_VERSION)
+
+    def use_embedder(self, name: str, encode: Callable[[list[str]], np.ndarray]) -> int:
+        """Record which model writes this collection's vectors; if another one wrote them, embed every memory again
+        with `encode`, in one transaction, so vectors of two models never mix. Returns how many were re-embedded."""
+        key = f"embedder:{self.collection_name}"
+        with self.transaction():
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            rows = self._db.execute(
+                "SELECT rowid, payload FROM vectors WHERE collection = ? ORDER BY rowid", (self.collection_name,)
+            ).fetchall()
+            current = row[0] if row else ("minilm" if rows else name)  # the only model before this was recorded
+            if current == name:
+                self._db.execute("INSERT OR IGNORE INTO meta VALUES (?, ?)", (key, name))
+                return 0
+            logger.warning("re-embedding %d memories: the store's vectors come from %s, the embedder is now %s",
+                           len(rows), current, name)
+            rev = self._next_rev()
+            for start in range(0, len(rows), 256):
+                chunk = rows[start : start + 256]
+                vectors = encode([str(json.loads(payload).get("data") or "") for _, payload in chunk])
+                self._db.executemany(
+                    "UPDATE vectors SET vector = ?, rev = ? WHERE rowid = ?",
+                    [(self._unit_bytes(v), rev, rowid) for v, (rowid, _) in zip(vectors, chunk, strict=True)],
+                )
+                logger.info("re-embedded %d of %d memories", start + len(chunk), len(rows))
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, name))
+        self._cache.clear()
+        return len(rows)
+
     def _next_rev(self) -> int:
         (rev,) = self._db.execute("UPDATE meta SET value = value + 1 WHERE key = 'rev' RETURNING value").fetchone()
         return int(rev)
 
     # -- writes ----------------------------------------------------------------------------------
 
-    def _row(self, vector: Sequence[float], payload: Mapping[str, Any]) -> tuple[Any, ...]:
+    def _unit_bytes(self, vector: Sequence[float] | np.ndarray) -> bytes:
         array = np.asarray(vector, dtype=np.float32)
         if array.shape != (self.dims,):
             raise ValueError(f"expected a {self.dims}-d vector, got shape {array.shape}")
         norm = float(np.linalg.norm(array))
-        unit = array / norm if norm > 0 else array
+        return (array / norm if norm > 0 else array).astype(np.float32).tobytes()
+
+    def _row(self, vector: Sequence[float], payload: Mapping[str, Any]) -> tuple[Any, ...]:
         return (
             payload.get("user_id"),
             payload.get("agent_id"),
@@ -287,10 +355,10 @@ class SQLiteVectorStore(VectorStoreBase):
             payload.get("type"),
             _epoch(payload.get(EXPIRES_AT)),
             json.dumps(payload, ensure_ascii=False, allow_nan=False),
-            unit.astype(np.float32).tobytes(),
+            self._unit_bytes(vector),
         )
 
-    def insert(self, vectors, payloads=None, ids=None):  # noqa: ANN001 - Mem0's signature
+    def insert(self, vectors, payloads=None, ids=None):
         payloads = payloads or [{} for _ in vectors]
         if ids is None:
             raise ValueError("ids are required")
@@ -305,7 +373,7 @@ class SQLiteVectorStore(VectorStoreBase):
                 ).fetchone()
                 self._db.execute("INSERT INTO vectors_fts (rowid, text) VALUES (?, ?)", (rowid, _text_of(payload)))
 
-    def update(self, vector_id, vector=None, payload=None):  # noqa: ANN001 - Mem0's signature
+    def update(self, vector_id, vector=None, payload=None):
         with self.transaction():
             found = self._db.execute(
                 "SELECT rowid, payload, vector FROM vectors WHERE collection = ? AND id = ?",
@@ -324,7 +392,7 @@ class SQLiteVectorStore(VectorStoreBase):
             )
             self._db.execute("UPDATE vectors_fts SET text = ? WHERE rowid = ?", (_text_of(new_payload), rowid))
 
-    def delete(self, vector_id):  # noqa: ANN001 - Mem0's signature
+    def delete(self, vector_id):
         with self.transaction():
             self._delete_rowids(
                 [
@@ -396,6 +464,7 @@ class SQLiteVectorStore(VectorStoreBase):
         if version == cache.data_version and rev == cache.rev:
             return
         (live,) = self._db.execute("SELECT count(*) FROM vectors WHERE collection = ?", (self.collection_name,)).fetchone()
+        (cache.rows_in_file,) = self._db.execute("SELECT count(*) FROM vectors").fetchone()
         if cache.size > 2 * live + 1024:  # deleted rows linger in the cache (harmless: SQL rejects them); drop them
             cache.clear()
         rows = self._db.execute(
@@ -416,12 +485,12 @@ class SQLiteVectorStore(VectorStoreBase):
         rows = self._db.execute(f"SELECT rowid, id, payload FROM vectors WHERE rowid IN ({marks})", list(rowids))
         return {rowid: (vector_id, json.loads(payload)) for rowid, vector_id, payload in rows}
 
-    def search(self, query, vectors, top_k=5, filters=None):  # noqa: ANN001 - Mem0's signature
-        """Exact cosine top-k among the rows that pass the filters; scores in [0, 1].
+    def search(self, query, vectors, top_k=5, filters=None):
+        """The best `top_k` rows that pass the filters, by meaning and keywords fused (see `fusion`); scores in [0, 1].
 
-        Every cached vector is scored (one matrix product), then candidates are taken best first and SQL decides
-        which pass the filters, in rounds that grow until top_k have passed or every row has been checked. The
-        result is the same as filtering first and ranking after, and it never comes back short while rows pass.
+        Candidates come from both sides: the exact cosine top-k and the BM25 top-k among the rows that pass the
+        filters. Each candidate then gets both its exact cosine and its exact BM25 score, and `fuse` orders them.
+        Neither side ever comes back short while rows pass the filters.
         """
         if top_k <= 0:
             return []
@@ -429,31 +498,43 @@ class SQLiteVectorStore(VectorStoreBase):
         condition = where.build(filters)
         probe = np.asarray(vectors, dtype=np.float32)
         probe = probe / max(float(np.linalg.norm(probe)), 1e-12)
+        match = match_query(str(query or "")) if self.ranking.uses_keywords else None
         with self._lock, self._read():
             self._refresh()
             cache = self._cache
             scores = cache.matrix[: cache.size] @ probe
-            order = np.argsort(-scores, kind="stable") if cache.size <= 4 * top_k else None
-            passed: list[int] = []
-            checked, batch = 0, max(2 * top_k, 64)
-            while len(passed) < top_k and checked < cache.size:
-                upto = min(cache.size, checked + batch)
-                if order is None and upto < cache.size:
-                    head = np.argpartition(-scores, upto - 1)[:upto]
-                    ranked = head[np.argsort(-scores[head], kind="stable")]
-                else:
-                    order = order if order is not None else np.argsort(-scores, kind="stable")
-                    ranked = order[:upto]
-                candidates = ranked[checked:upto]
-                passed += self._passing(cache.rowids[candidates], candidates, condition, where.params)
-                checked, batch = upto, batch * 4
-            chosen = passed[:top_k]
-            found = self._payloads([int(cache.rowids[i]) for i in chosen])
-        return [
-            OutputData(id=found[r][0], score=max(0.0, float(scores[i])), payload=found[r][1])
-            for i in chosen
-            if (r := int(cache.rowids[i])) in found
-        ]
+            dense = self._nearest(scores, top_k, condition, where.params) if self.ranking.uses_vectors else []
+            near = [int(cache.rowids[i]) for i in dense]
+            bm25 = self._bm25(match, top_k, near, condition, where.params) if match else {}
+            rowids = near + sorted(set(bm25) - set(near))
+            cosines = cache.cosines(scores, rowids)
+            candidates = [Candidate(r, c, bm25.get(r, 0.0)) for r, c in zip(rowids, cosines, strict=True)]
+            ranked = fuse(candidates, self.ranking, rare=self._rare(), words=len(words(str(query or ""))))[:top_k]
+            found = self._payloads([r for r, _ in ranked])
+        return [OutputData(id=found[r][0], score=score, payload=found[r][1]) for r, score in ranked if r in found]
+
+    def _nearest(self, scores: np.ndarray, top_k: int, condition: str, params: list[Any]) -> list[int]:
+        """Cache positions of the `top_k` best-scoring rows that pass the filter condition, best first.
+
+        Candidates are taken best first and SQL decides which pass, in rounds that grow until top_k have passed or
+        every row has been checked: the same result as filtering first and ranking after, never short.
+        """
+        cache = self._cache
+        order = np.argsort(-scores, kind="stable") if cache.size <= 4 * top_k else None
+        passed: list[int] = []
+        checked, batch = 0, max(2 * top_k, 64)
+        while len(passed) < top_k and checked < cache.size:
+            upto = min(cache.size, checked + batch)
+            if order is None and upto < cache.size:
+                head = np.argpartition(-scores, upto - 1)[:upto]
+                ranked = head[np.argsort(-scores[head], kind="stable")]
+            else:
+                order = order if order is not None else np.argsort(-scores, kind="stable")
+                ranked = order[:upto]
+            candidates = ranked[checked:upto]
+            passed += self._passing(cache.rowids[candidates], candidates, condition, params)
+            checked, batch = upto, batch * 4
+        return passed[:top_k]
 
     def _passing(self, rowids: np.ndarray, positions: np.ndarray, condition: str, params: list[Any]) -> list[int]:
         """The positions (best first) whose rows exist in this collection and pass the filter condition."""
@@ -467,24 +548,45 @@ class SQLiteVectorStore(VectorStoreBase):
         }
         return [int(p) for r, p in zip(rowids.tolist(), positions.tolist(), strict=True) if r in ok]
 
-    def keyword_search(self, query, top_k=5, filters=None):  # noqa: ANN001 - Mem0's signature
-        """BM25 over memory text (FTS5, porter stemming); scores are positive, higher is better."""
-        match = fts_query(str(query or ""))
+    def _rare(self) -> float:
+        """The BM25 weight (IDF) of a word that only one memory has, as FTS5 computes it over this file's index."""
+        total = self._cache.rows_in_file
+        return math.log((total - 0.5) / 1.5) if total > 1 else 0.0
+
+    def _bm25(self, match: str, top_k: int, also: list[int], condition: str, params: list[Any]) -> dict[int, float]:
+        """BM25 scores (positive, higher is better) of the `top_k` best keyword matches that pass the filters, and of
+        the rows in `also` that match at all: one pass over the matches (the CTE is materialised once)."""
+        rows = self._db.execute(
+            "WITH hit AS MATERIALIZED (SELECT v.rowid AS r, -bm25(vectors_fts) AS s FROM vectors_fts"
+            f" CROSS JOIN vectors v ON v.rowid = vectors_fts.rowid WHERE vectors_fts MATCH ? AND v.collection = ? AND {condition})"
+            " SELECT r, s FROM (SELECT r, s FROM hit ORDER BY s DESC LIMIT ?)"
+            " UNION SELECT r, s FROM hit WHERE r IN (SELECT value FROM json_each(?))",
+            (match, self.collection_name, *params, int(top_k), json.dumps(also)),
+        )
+        return {int(r): float(score) for r, score in rows}
+
+    def keyword_matches(self, query: str, top_k: int = 5, filters: Mapping[str, Any] | None = None) -> list[OutputData]:
+        """BM25 over memory text alone (FTS5); scores are positive, higher is better."""
+        match = match_query(str(query or ""))
         if match is None or top_k <= 0:
             return []
         where = _Where()
         condition = where.build(filters)
         with self._lock, self._read():
-            rows = self._db.execute(
-                "SELECT v.id, v.payload, -bm25(vectors_fts) * ? AS score FROM vectors_fts"
-                " JOIN vectors v ON v.rowid = vectors_fts.rowid"
-                f" WHERE vectors_fts MATCH ? AND v.collection = ? AND {condition}"
-                " ORDER BY score DESC LIMIT ?",
-                (BM25_WEIGHT, match, self.collection_name, *where.params, int(top_k)),
-            ).fetchall()
-        return [OutputData(id=i, score=float(s), payload=json.loads(p)) for i, p, s in rows]
+            scores = dict(sorted(self._bm25(match, top_k, [], condition, where.params).items(), key=lambda i: -i[1]))
+            found = self._payloads(list(scores))
+        return [OutputData(id=found[r][0], score=s, payload=found[r][1]) for r, s in scores.items() if r in found]
 
-    def get(self, vector_id):  # noqa: ANN001 - Mem0's signature
+    def keyword_search(self, query, top_k=5, filters=None):
+        """Mem0's hook for adding its own BM25 boost to `search` results: nothing, on purpose.
+
+        `search` has already fused keywords with meaning and calibrated the score per query; a second boost from
+        Mem0 (a fixed sigmoid over raw BM25, only for vector candidates) would count the words twice. With no
+        keyword results, Mem0 passes `search`'s scores through unchanged.
+        """
+        return []
+
+    def get(self, vector_id):
         with self._lock:
             row = self._db.execute(
                 "SELECT id, payload FROM vectors WHERE collection = ? AND id = ?",
@@ -492,7 +594,7 @@ class SQLiteVectorStore(VectorStoreBase):
             ).fetchone()
         return None if row is None else OutputData(id=row[0], payload=json.loads(row[1]))
 
-    def list(self, filters=None, top_k=None):  # noqa: ANN001 - Mem0's signature
+    def list(self, filters=None, top_k=None):
         """Rows that pass the filters, soonest expiry first, permanent ones last."""
         where = _Where()
         condition = where.build(filters)
@@ -535,7 +637,7 @@ class SQLiteVectorStore(VectorStoreBase):
 
     # -- collections -----------------------------------------------------------------------------
 
-    def create_col(self, name, vector_size, distance):  # noqa: ANN001 - Mem0's signature
+    def create_col(self, name, vector_size, distance):
         """Collections are rows' `collection` values; nothing to create."""
 
     def list_cols(self):

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from ..embedder import MiniLMEmbedder
+    from ..embedder import Embedder
     from ..settings import Settings
 
 # Permanent memories carry this `expires_ts` (9999-12-31T23:59:59Z), so "expires after now" is one range filter
@@ -84,7 +84,7 @@ class Backend(Protocol):
         """Let go of connections and files."""
 
 
-def open_backend(settings: Settings, embedder: MiniLMEmbedder | None = None) -> Backend:
+def open_backend(settings: Settings, embedder: Embedder | None = None) -> Backend:
     """The configured backend, opened. Imports Mem0 (seconds): call it off the event loop."""
     match settings.chosen_backend():
         case "mem0":
@@ -98,4 +98,4 @@ def open_backend(settings: Settings, embedder: MiniLMEmbedder | None = None) -> 
         case _:
             from .embedded import open_embedded
 
-            return open_embedded(settings.data_dir, embedder)
+            return open_embedded(settings.data_dir, embedder or settings.embedder, settings.ranking())

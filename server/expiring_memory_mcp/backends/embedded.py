@@ -15,7 +15,8 @@ from .mem0_oss import Mem0Backend
 if TYPE_CHECKING:
     from mem0 import Memory
 
-    from ..embedder import MiniLMEmbedder
+    from ..embedder import Embedder
+    from ..fusion import Ranking
     from ..store import SQLiteVectorStore
 
 logger = logging.getLogger(__name__)
@@ -81,8 +82,10 @@ class EmbeddedBackend(Mem0Backend):
                 store.close()
 
 
-def open_embedded(data_dir: Path, embedder: MiniLMEmbedder | None = None) -> EmbeddedBackend:
+def open_embedded(
+    data_dir: Path, embedder: Embedder | str = "minilm", ranking: Ranking | None = None
+) -> EmbeddedBackend:
     from ..mem0_setup import build_memory
 
-    memory, store = build_memory(data_dir, embedder)
+    memory, store = build_memory(data_dir, embedder, ranking)
     return EmbeddedBackend(memory, store, data_dir)

@@ -21,7 +21,7 @@ from . import PERMANENT_TS, Backend, Filters, Item, expires_ts
 if TYPE_CHECKING:
     from mem0 import Memory
 
-    from ..embedder import MiniLMEmbedder
+    from ..embedder import Embedder
     from ..settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -187,7 +187,7 @@ def read_config(path: Path) -> dict[str, Any]:
     return config
 
 
-def open_mem0(settings: Settings, embedder: MiniLMEmbedder | None = None) -> Mem0Backend:
+def open_mem0(settings: Settings, embedder: Embedder | None = None) -> Mem0Backend:
     """Mem0's Memory.from_config on the user's file. Without an `embedder` the bundled one is used (and the store
     gets its 384 dimensions); without an `llm` a placeholder that is never called. History goes to the data dir."""
     from ..mem0_setup import (
@@ -200,6 +200,11 @@ def open_mem0(settings: Settings, embedder: MiniLMEmbedder | None = None) -> Mem
     data_dir = private_dir(settings.data_dir)
     prepare_environment(data_dir)
     bundled = "embedder" not in config
+    if settings.embedder != "minilm":
+        raise ValueError(
+            "EXPIRING_MEMORY_EMBEDDER applies to the embedded backend; on the mem0 backend, name the embedder in the "
+            "Mem0 config file (a store's vectors from two models must never mix)"
+        )
     if settings.infer and "llm" not in config:
         raise ValueError("EXPIRING_MEMORY_INFER needs an `llm` in the Mem0 config file")
     if bundled:

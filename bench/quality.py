@@ -1,0 +1,332 @@
+"""Recall quality through the real `recall` tool: R@1, R@5, R@10 and MRR per retrieval set and configuration.
+
+    python -m bench.quality                  # every set and configuration, writes bench/QUALITY.md
+    python -m bench.quality --scale smoke    # a slice, for CI: bench/out/QUALITY-smoke.md
+
+Each set is stored once per embedder and keyword-index variant, through `remember_permanent` over an in-memory MCP
+session (one per user), and then queried with `recall(limit=10)` by every ranking configuration, each on a server
+opened afresh on that data with its own settings. R@k is the share of a query's relevant memories in the top k
+(for `bench/data`, whose relevant memories are alternatives, whether any of them is); MRR uses the first relevant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+WORK = Path(tempfile.mkdtemp(prefix="expiring-memory-quality-"))
+os.environ["MEM0_TELEMETRY"] = "False"
+os.environ["MEM0_DIR"] = str(WORK / "mem0")
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+
+import anyio
+
+from bench.common import DATA, ROOT, load_jsonl
+
+K = (1, 5, 10)
+
+
+@dataclass(frozen=True)
+class Memory:
+    user: str
+    id: str
+    content: str
+    memory_type: str
+
+
+@dataclass(frozen=True)
+class Query:
+    user: str
+    text: str
+    relevant: tuple[str, ...]
+    kind: str
+    lang: str = "en"
+
+
+@dataclass
+class RetrievalSet:
+    name: str
+    memories: list[Memory]
+    queries: list[Query]
+    any_relevant: bool = False  # relevant memories are alternatives: finding one is enough
+
+    def users(self) -> list[str]:
+        return sorted({m.user for m in self.memories})
+
+    def sliced(self, users: int, queries_per_user: int) -> RetrievalSet:
+        kept = self.users()[:users]
+        picked: list[Query] = []
+        for user in kept:
+            picked += [q for q in self.queries if q.user == user][:queries_per_user]
+        return RetrievalSet(self.name, [m for m in self.memories if m.user in kept], picked, self.any_relevant)
+
+
+def classic() -> RetrievalSet:
+    """`bench/data`: one user, 326 hand-written memories, 187 queries."""
+    memories = [Memory("dana", m["id"], m["content"], m["memory_type"]) for m in load_jsonl(DATA / "memories.jsonl")]
+    queries = [Query("dana", q["query"], tuple(q["relevant"]), q["kind"]) for q in load_jsonl(DATA / "queries.jsonl")]
+    return RetrievalSet("bench/data", memories, queries, any_relevant=True)
+
+
+def conversations() -> RetrievalSet:
+    """`bench/data/conversations`: several users' dialog turns and notes, questions that need names, numbers,
+    paraphrase or two memories."""
+    folder = DATA / "conversations"
+    memories: list[Memory] = []
+    queries: list[Query] = []
+    for path in sorted(folder.glob("*.memories.jsonl")):
+        memories += [Memory(m["user"], m["id"], m["content"], m["memory_type"]) for m in load_jsonl(path)]
+    for path in sorted(folder.glob("*.queries.jsonl")):
+        queries += [Query(q["user"], q["query"], tuple(q["relevant"]), q["kind"]) for q in load_jsonl(path)]
+    return RetrievalSet("conversations", memories, queries)
+
+
+def multilingual() -> RetrievalSet:
+    """`bench/data/multilingual`: one user's memories and questions in five languages, one user per language."""
+    folder = DATA / "multilingual"
+    memories = [
+        Memory(f"ml-{m['lang']}", m["id"], m["content"], m["memory_type"])
+        for m in load_jsonl(folder / "memories.jsonl")
+    ]
+    queries = [
+        Query(f"ml-{q['lang']}", q["query"], tuple(q["relevant"]), q["kind"], q["lang"])
+        for q in load_jsonl(folder / "queries.jsonl")
+    ]
+    return RetrievalSet("multilingual", memories, queries)
+
+
+SETS: dict[str, Callable[[], RetrievalSet]] = {
+    "bench/data": classic, "conversations": conversations, "multilingual": multilingual,
+}
+
+
+# -- one server on one data dir ----------------------------------------------------------------------
+
+
+@contextmanager
+def service_on(data_dir: Path, **settings: Any) -> Iterator[Any]:
+    """A memory service on `data_dir` with these settings, closed afterwards."""
+    from expiring_memory_mcp.backends import open_backend
+    from expiring_memory_mcp.memories import MemoryService
+    from expiring_memory_mcp.retention import SystemClock
+    from expiring_memory_mcp.settings import Settings
+
+    config = Settings(data_dir=data_dir, user_id="bench", **settings)
+    service = MemoryService(config, SystemClock(), partial(open_backend, config, embedder_for(config)))
+    try:
+        yield service, config
+    finally:
+        service.close()
+
+
+_EMBEDDERS: dict[str, Any] = {}
+
+
+def embedder_for(settings: Any) -> Any:
+    """One loaded embedder per model for the whole run (loading is what the cold-start benchmark measures).
+
+    A server from before the embedder setting (`--code` of an older checkout) gets its one model."""
+    from expiring_memory_mcp import embedder
+
+    name = getattr(settings, "embedder", "minilm")
+    if name not in _EMBEDDERS:
+        load = getattr(embedder, "load_embedder", lambda _: embedder.MiniLMEmbedder())
+        _EMBEDDERS[name] = load(name)
+    return _EMBEDDERS[name]
+
+
+async def store(data_dir: Path, retrieval: RetrievalSet, **settings: Any) -> dict[str, str]:
+    """Every memory of the set remembered through the tool; returns the server's id for each set id."""
+    from mcp import Client
+
+    from expiring_memory_mcp.app import build_server
+
+    ids: dict[str, str] = {}
+    with service_on(data_dir, **settings) as (service, config):
+        for user in retrieval.users():
+            async with Client(build_server(service.for_user(user), config)) as client:
+                for memory in (m for m in retrieval.memories if m.user == user):
+                    result = await client.call_tool(
+                        "remember_permanent", {"content": memory.content, "memory_type": memory.memory_type}
+                    )
+                    ids[result.structured_content["id"]] = memory.id  # type: ignore[index]
+    return ids
+
+
+async def rank_all(data_dir: Path, retrieval: RetrievalSet, ids: dict[str, str], **settings: Any) -> list[list[str]]:
+    """Each query's top 10 set ids, through `recall(limit=10)`, in query order; and the median recall time."""
+    from mcp import Client
+
+    from expiring_memory_mcp.app import build_server
+
+    ranked: dict[int, list[str]] = {}
+    with service_on(data_dir, **settings) as (service, config):
+        for user in retrieval.users():
+            async with Client(build_server(service.for_user(user), config)) as client:
+                for n, query in enumerate(retrieval.queries):
+                    if query.user != user:
+                        continue
+                    result = await client.call_tool("recall", {"query": query.text, "limit": 10})
+                    found = result.structured_content["memories"]  # type: ignore[index]
+                    ranked[n] = [ids[m["id"]] for m in found]
+    return [ranked[n] for n in range(len(retrieval.queries))]
+
+
+# -- metrics -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Scores:
+    recall: dict[int, float] = field(default_factory=dict)
+    mrr: float = 0.0
+    count: int = 0
+
+    def row(self) -> str:
+        return " | ".join(f"{self.recall[k]:.3f}" for k in K) + f" | {self.mrr:.3f}"
+
+
+def score(queries: list[Query], ranked: list[list[str]], *, any_relevant: bool) -> Scores:
+    if not queries:
+        return Scores({k: 0.0 for k in K})
+    recall = {k: 0.0 for k in K}
+    rr = 0.0
+    for query, got in zip(queries, ranked, strict=True):
+        relevant = set(query.relevant)
+        for k in K:
+            found = len(relevant & set(got[:k]))
+            recall[k] += min(found, 1) if any_relevant else found / len(relevant)
+        rank = next((i + 1 for i, g in enumerate(got) if g in relevant), None)
+        rr += 1 / rank if rank else 0.0
+    n = len(queries)
+    return Scores({k: v / n for k, v in recall.items()}, rr / n, n)
+
+
+def by(queries: list[Query], ranked: list[list[str]], key: Callable[[Query], str], *, any_relevant: bool
+       ) -> dict[str, Scores]:
+    groups: dict[str, list[int]] = {}
+    for n, query in enumerate(queries):
+        groups.setdefault(key(query), []).append(n)
+    return {
+        name: score([queries[i] for i in idx], [ranked[i] for i in idx], any_relevant=any_relevant)
+        for name, idx in sorted(groups.items())
+    }
+
+
+# -- the configurations --------------------------------------------------------------------------------
+
+RANKINGS: list[tuple[str, dict[str, Any]]] = [
+    ("**default**: hybrid (w = 0.45 with minilm, 0.3 with the multilingual embedders)", {}),
+    ("keyword only (BM25)", {"recall_ranking": "keyword"}),
+    ("dense only (cosine)", {"recall_ranking": "dense"}),
+    ("relative: cosine + 0.5 × BM25 / best BM25", {"recall_ranking": "relative", "recall_keyword_weight": 1 / 3}),
+    ("reciprocal-rank fusion (k = 60)", {"recall_ranking": "rrf"}),
+    ("hybrid, w = 0.3", {"recall_keyword_weight": 0.3}),
+    ("hybrid, w = 0.6", {"recall_keyword_weight": 0.6}),
+]
+BEFORE = [("before: Mem0's fusion (dense candidates, cosine + sigmoid of 0.5 × BM25)", {})]
+
+
+def fresh(name: str) -> Path:
+    path = WORK / name.replace("/", "-")
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
+
+
+def table(title: str, rows: list[tuple[str, Scores]]) -> list[str]:
+    lines = [title, "", "| configuration | R@1 | R@5 | R@10 | MRR |", "|---|---|---|---|---|"]
+    return lines + [f"| {label} | {s.row()} |" for label, s in rows] + [""]
+
+
+async def rankings(retrieval: RetrievalSet, embedder: str, configs: list[tuple[str, dict[str, Any]]],
+                   out: list[str]) -> dict[str, list[list[str]]]:
+    """The set stored once with this embedder, then ranked by every configuration; a table per set."""
+    data_dir = fresh(f"{retrieval.name}-{embedder}")
+    started = time.perf_counter()
+    ids = await store(data_dir, retrieval, embedder=embedder)
+    stored = time.perf_counter() - started
+    results: dict[str, list[list[str]]] = {}
+    rows = []
+    for label, settings in configs:
+        ranked = await rank_all(data_dir, retrieval, ids, embedder=embedder, **settings)
+        results[label] = ranked
+        rows.append((label, score(retrieval.queries, ranked, any_relevant=retrieval.any_relevant)))
+    out += table(
+        f"### {retrieval.name}, embedder `{embedder}` ({len(retrieval.memories)} memories of {len(retrieval.users())} "
+        f"users stored in {stored:.0f} s; {len(retrieval.queries)} queries)", rows
+    )
+    return results
+
+
+def per_kind(retrieval: RetrievalSet, results: dict[str, list[list[str]]], key: Callable[[Query], str],
+             title: str) -> list[str]:
+    kinds = sorted({key(q) for q in retrieval.queries})
+    lines = [title, "", "| configuration | " + " | ".join(f"R@10 {k}" for k in kinds) + " |",
+             "|---|" + "---|" * len(kinds)]
+    for label, ranked in results.items():
+        groups = by(retrieval.queries, ranked, key, any_relevant=retrieval.any_relevant)
+        lines.append(f"| {label} | " + " | ".join(f"{groups[k].recall[10]:.3f}" for k in kinds) + " |")
+    return lines + [""]
+
+
+async def main_async(scale: str, sets: list[str], embedders: list[str], path: Path, before: bool) -> None:
+    from bench.common import machine
+
+    started = time.perf_counter()
+    out = [
+        f"# Recall quality ({scale} scale)", "",
+        (f"Written by `python -m bench.quality{'' if scale == 'full' else ' --scale ' + scale}`. Every figure comes "
+         "through the real `recall` tool (limit 10) over an in-memory MCP session, on the embedded store."), "",
+        "Machine: " + "; ".join(f"{k} {v}" for k, v in machine().items()) + ".", "",
+    ]
+    for name in sets:
+        retrieval = SETS[name]()
+        if scale == "smoke":
+            retrieval = retrieval.sliced(users=1, queries_per_user=40)
+        out += [f"## {name}", ""]
+        for embedder in embedders:
+            configs = BEFORE if before else RANKINGS if scale == "full" else RANKINGS[:3]
+            results = await rankings(retrieval, embedder, configs, out)
+            out += per_kind(retrieval, results, lambda q: q.kind, "By kind of question:")
+            if name == "multilingual":
+                out += per_kind(retrieval, results, lambda q: q.lang, "By language:")
+                paraphrase = RetrievalSet(name, retrieval.memories, [q for q in retrieval.queries
+                                                                       if q.kind == "paraphrase"])
+                kept = {label: [r for r, q in zip(ranked, retrieval.queries, strict=True) if q.kind == "paraphrase"]
+                        for label, ranked in results.items()}
+                out += per_kind(paraphrase, kept, lambda q: q.lang, "By language, paraphrase questions only:")
+    out.append(f"Run time: {time.perf_counter() - started:.0f} s.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(out) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", choices=("smoke", "full"), default="full")
+    parser.add_argument("--sets", nargs="+", choices=list(SETS), default=list(SETS))
+    parser.add_argument("--embedders", nargs="+", default=["minilm"])
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--code", type=Path, help="measure the server in this checkout instead (its `server` folder "
+                        "goes first on the import path), such as the previous release, with its one configuration")
+    args = parser.parse_args()
+    if args.code:
+        sys.path.insert(0, str(args.code.resolve() / "server"))
+    default = ROOT / "bench" / ("QUALITY.md" if args.scale == "full" else "out/QUALITY-smoke.md")
+    try:
+        anyio.run(main_async, args.scale, args.sets, args.embedders, args.out or default, bool(args.code))
+    finally:
+        shutil.rmtree(WORK, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
