@@ -24,11 +24,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-WORK = Path(tempfile.mkdtemp(prefix="expiring-memory-quality-"))
-os.environ["MEM0_TELEMETRY"] = "False"
-os.environ["MEM0_DIR"] = str(WORK / "mem0")
-os.environ["ORT_DISABLE_TELEMETRY"] = "1"
-
 import anyio
 
 from bench.common import DATA, ROOT, load_jsonl
@@ -236,6 +231,77 @@ RANKINGS: list[tuple[str, dict[str, Any]]] = [
 BEFORE = [("before: Mem0's fusion (dense candidates, cosine + sigmoid of 0.5 × BM25)", {})]
 
 
+# -- keyword-index variants (patched in for the measurement only) ---------------------------------------------
+
+
+@contextmanager
+def keyword_variant(name: str) -> Iterator[None]:
+    """The store's keyword index and query built another way, for one measurement."""
+    import re
+
+    from expiring_memory_mcp import keywords
+    from expiring_memory_mcp import store as store_module
+
+    saved = (store_module.KEYWORD_INDEX, store_module.index_text, store_module.match_query, keywords.STOP_WORDS)
+    index = "CREATE VIRTUAL TABLE vectors_fts USING fts5 (text, tokenize = '{}')"
+    joined = re.compile(r"\w+(?:[-./:]\w+)+")
+    match name:
+        case "unicode61 (no stemming)":
+            store_module.KEYWORD_INDEX = index.format("unicode61 remove_diacritics 2")
+        case "porter unicode61, no CJK pairs (before)":
+            store_module.KEYWORD_INDEX = index.format("porter unicode61")
+            store_module.index_text = lambda text: text
+            store_module.match_query = lambda text: " OR ".join(
+                f'"{w}"' for w in dict.fromkeys(re.findall(r"\w+", text.lower())) if w not in keywords.STOP_WORDS
+            ) or None
+        case "no stop list":
+            keywords.STOP_WORDS = frozenset()
+        case "prefix matching":
+            store_module.match_query = lambda text: " OR ".join(f'"{t}"*' for t in keywords.terms(text)) or None
+        case "names and numbers as phrases too":
+            def phrases(text: str) -> str | None:
+                base = saved[2](text)
+                extra = ['"' + " ".join(re.findall(r"\w+", j.lower())) + '"' for j in joined.findall(text)]
+                return " OR ".join([base, *extra]) if base and extra else base
+            store_module.match_query = phrases
+        case "trigram":
+            store_module.KEYWORD_INDEX = index.format("trigram")
+            store_module.index_text = lambda text: text
+            store_module.match_query = lambda text: " OR ".join(
+                f'"{w}"' for w in dict.fromkeys(re.findall(r"\w{3,}", text.lower())) if w not in keywords.STOP_WORDS
+            ) or None
+    try:
+        yield
+    finally:
+        store_module.KEYWORD_INDEX, store_module.index_text, store_module.match_query, keywords.STOP_WORDS = saved
+
+
+KEYWORD_VARIANTS = ["porter unicode61 remove_diacritics 2, CJK pairs (default)", "unicode61 (no stemming)",
+                    "porter unicode61, no CJK pairs (before)", "no stop list", "prefix matching",
+                    "names and numbers as phrases too", "trigram"]
+
+
+async def keyword_variants(sets: list[str], out: list[str]) -> None:
+    out += ["## Keyword index variants", "", "Embedder `minilm`; R@10 of keyword-only recall and of the default hybrid.",
+            "", "| variant | " + " | ".join(f"{n} keyword | {n} hybrid" for n in sets) + " |",
+            "|---|" + "---|---|" * len(sets)]
+    for variant in KEYWORD_VARIANTS:
+        cells = []
+        with keyword_variant(variant):
+            for name in sets:
+                retrieval = SETS[name]()
+                data_dir = fresh(f"variant-{name}")
+                ids = await store(data_dir, retrieval, embedder="minilm")
+                for settings in ({"recall_ranking": "keyword"}, {}):
+                    ranked = await rank_all(data_dir, retrieval, ids, embedder="minilm", **settings)
+                    cells.append(score(retrieval.queries, ranked, any_relevant=retrieval.any_relevant).recall[10])
+        out.append(f"| {variant} | " + " | ".join(f"{c:.3f}" for c in cells) + " |")
+    out.append("")
+
+
+WORK = Path(tempfile.gettempdir())  # main() makes a folder of its own
+
+
 def fresh(name: str) -> Path:
     path = WORK / name.replace("/", "-")
     shutil.rmtree(path, ignore_errors=True)
@@ -279,7 +345,8 @@ def per_kind(retrieval: RetrievalSet, results: dict[str, list[list[str]]], key: 
     return lines + [""]
 
 
-async def main_async(scale: str, sets: list[str], embedders: list[str], path: Path, before: bool) -> None:
+async def main_async(scale: str, sets: list[str], embedders: list[str], path: Path, before: bool,
+                     variants: bool) -> None:
     from bench.common import machine
 
     started = time.perf_counter()
@@ -289,6 +356,9 @@ async def main_async(scale: str, sets: list[str], embedders: list[str], path: Pa
          "through the real `recall` tool (limit 10) over an in-memory MCP session, on the embedded store."), "",
         "Machine: " + "; ".join(f"{k} {v}" for k, v in machine().items()) + ".", "",
     ]
+    if variants:
+        await keyword_variants(sets, out)
+        sets = []
     for name in sets:
         retrieval = SETS[name]()
         if scale == "smoke":
@@ -316,14 +386,20 @@ def main() -> None:
     parser.add_argument("--sets", nargs="+", choices=list(SETS), default=list(SETS))
     parser.add_argument("--embedders", nargs="+", default=["minilm"])
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--keyword-variants", action="store_true", help="measure keyword-index variants instead")
     parser.add_argument("--code", type=Path, help="measure the server in this checkout instead (its `server` folder "
                         "goes first on the import path), such as the previous release, with its one configuration")
     args = parser.parse_args()
+    global WORK
+    WORK = Path(tempfile.mkdtemp(prefix="expiring-memory-quality-"))
+    os.environ["MEM0_TELEMETRY"] = "False"
+    os.environ["MEM0_DIR"] = str(WORK / "mem0")
     if args.code:
         sys.path.insert(0, str(args.code.resolve() / "server"))
     default = ROOT / "bench" / ("QUALITY.md" if args.scale == "full" else "out/QUALITY-smoke.md")
     try:
-        anyio.run(main_async, args.scale, args.sets, args.embedders, args.out or default, bool(args.code))
+        anyio.run(main_async, args.scale, args.sets, args.embedders, args.out or default, bool(args.code),
+                  args.keyword_variants)
     finally:
         shutil.rmtree(WORK, ignore_errors=True)
 

@@ -371,65 +371,46 @@ def cleanup(scale: Scale, out: list[str]) -> None:
 # -- 5. recall quality -----------------------------------------------------------------------------
 
 
-def quality(out: list[str]) -> None:
-    from expiring_memory_mcp import store as store_module
-    from expiring_memory_mcp.mem0_setup import build_memory
-
+async def quality(out: list[str]) -> None:
+    """Ours through the real `recall` tool (see bench.quality, which measures every set and variant); the reference
+    through Mem0's `search` on Qdrant local with the same embedder and the same vectors."""
+    from bench import quality as q
     from bench.reference_server import build_reference
 
     memories, queries = dataset()
+    retrieval = q.classic()
+    data_dir = fresh("quality-ours")
+    ids = await q.store(data_dir, retrieval)
+    rows = []
+    for label, settings in q.RANKINGS[:3]:
+        ranked = await q.rank_all(data_dir, retrieval, ids, **settings)
+        rows.append((label, ranked))
     vectors = embedder().encode([m["content"] for m in memories])
     now = datetime.now(UTC)
     payloads = [common.tool_payload(m["content"], m["memory_type"], None, now) for m in memories]
-    ids = [f"00000000-0000-4000-8000-{k:012d}" for k in range(len(memories))]
-    by_id = dict(zip(ids, (m["id"] for m in memories), strict=True))
-    memory, store = build_memory(fresh("quality-ours"), embedder())
-    common.bulk_insert(store, vectors, payloads, ids)
+    ref_ids = [f"00000000-0000-4000-8000-{k:012d}" for k in range(len(memories))]
+    by_id = dict(zip(ref_ids, (m["id"] for m in memories), strict=True))
     ref = build_reference(fresh("quality-ref"))
-    common.bulk_insert(ref.vector_store, vectors, payloads, ids)
-    scope = {"user_id": USER}
-
-    def hybrid(weight: float):
-        def run(q: str) -> list[str]:
-            store_module.BM25_WEIGHT = weight
-            return [r["id"] for r in memory.search(q, top_k=10, filters=scope)["results"]]
-        return run
-
-    default_weight = store_module.BM25_WEIGHT
-    configs = [
-        (f"**default** (hybrid: cosine + {default_weight} × BM25, Mem0's additive fusion)", hybrid(default_weight)),
-        ("BM25 only (FTS5)", lambda q: [r.id for r in store.keyword_search(q, 10, scope)]),
-        ("dense only (MiniLM cosine)", lambda q: [r.id for r in store.search(q, embedder().embed(q), 10, scope)]),
-        ("hybrid, BM25 weight 1.0 (Mem0's stock fusion)", hybrid(1.0)),
-        ("hybrid, BM25 weight 0.35", hybrid(0.35)),
-        ("reference: Mem0 + Qdrant local (dense; its BM25 needs a hub download)",
-         lambda q: [r["id"] for r in ref.search(q, top_k=10, filters=scope)["results"]]),
-    ]
+    common.bulk_insert(ref.vector_store, vectors, payloads, ref_ids)
+    ranked = [[by_id[r["id"]] for r in ref.search(x["query"], top_k=10, filters={"user_id": USER})["results"]]
+              for x in queries]
+    rows.append(("reference: Mem0 + Qdrant local (dense; its BM25 needs a hub download)", ranked))
+    ref.vector_store.client.close()
     out += [
         "## 5. Recall quality",
         "",
         f"`bench/data/`: {len(memories)} hand-written memories, {len(queries)} queries phrased differently from their "
-        "targets (see `bench/data/README.md`). Top 10 per query.",
+        "targets (see `bench/data/README.md`). Top 10 per query; ours through the `recall` tool. Every retrieval set, "
+        "fusion and embedder: `python -m bench.quality` (bench/QUALITY.md).",
         "",
         "| configuration | R@1 | R@5 | MRR | R@1 paraphrase | R@1 keyword | R@1 mixed |",
         "|---|---|---|---|---|---|---|",
     ]
-    for label, run in configs:
-        hits1 = hits5 = rr = 0.0
-        kinds: dict[str, list[int]] = {}
-        for q in queries:
-            ranked = [by_id[x] for x in run(q["query"])]
-            rank = next((k + 1 for k, got in enumerate(ranked) if got in q["relevant"]), None)
-            hits1 += rank == 1
-            hits5 += bool(rank and rank <= 5)
-            rr += 1 / rank if rank else 0
-            kinds.setdefault(q["kind"], []).append(rank == 1)
-        n = len(queries)
-        per = {k: sum(v) / len(v) for k, v in kinds.items()}
-        out.append(f"| {label} | {hits1 / n:.3f} | {hits5 / n:.3f} | {rr / n:.3f} | {per.get('paraphrase', 0):.2f} "
-                   f"| {per.get('keyword', 0):.2f} | {per.get('mixed', 0):.2f} |")
-    store_module.BM25_WEIGHT = default_weight
-    ref.vector_store.client.close()
+    for label, ranked in rows:
+        total = q.score(retrieval.queries, ranked, any_relevant=True)
+        per = q.by(retrieval.queries, ranked, lambda x: x.kind, any_relevant=True)
+        out.append(f"| {label} | {total.recall[1]:.3f} | {total.recall[5]:.3f} | {total.mrr:.3f} | "
+                   + " | ".join(f"{per[k].recall[1]:.2f}" for k in ("paraphrase", "keyword", "mixed")) + " |")
     out.append("")
 
 
@@ -475,7 +456,7 @@ async def main_async(scale: Scale, path: Path) -> None:
     await warm_latency(scale, out)
     starvation(scale, out)
     cleanup(scale, out)
-    quality(out)
+    await quality(out)
     await throughput(scale, out)
     took = time.perf_counter() - started
     info = common.machine()

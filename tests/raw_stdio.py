@@ -15,6 +15,7 @@ import anyio
 from anyio.abc import Process
 from anyio.streams.text import TextReceiveStream
 
+from expiring_memory_mcp.keywords import index_text
 from test_stdio import SCRIPT, server_env
 
 __all__ = ["SCRIPT", "RawServer", "check_store_consistent", "ok", "server_env", "unshare_prefix"]
@@ -153,10 +154,11 @@ def check_store_consistent(data_dir: Path) -> dict[str, int]:
         no_row = db.execute(
             "SELECT count(*) FROM vectors_fts f WHERE NOT EXISTS (SELECT 1 FROM vectors v WHERE v.rowid = f.rowid)"
         ).fetchone()[0]
-        wrong_text = db.execute(
-            "SELECT count(*) FROM vectors v JOIN vectors_fts f ON f.rowid = v.rowid"
-            " WHERE f.text IS NOT coalesce(json_extract(v.payload, '$.data'), '')"
-        ).fetchone()[0]
+        pairs = db.execute(
+            "SELECT f.text, coalesce(json_extract(v.payload, '$.data'), '') FROM vectors v"
+            " JOIN vectors_fts f ON f.rowid = v.rowid"
+        ).fetchall()
+        wrong_text = sum(indexed != index_text(text) for indexed, text in pairs)
         bad_vectors = db.execute("SELECT count(*) FROM vectors WHERE length(vector) != 384 * 4").fetchone()[0]
     assert (no_fts, no_row, wrong_text, bad_vectors) == (0, 0, 0, 0), (no_fts, no_row, wrong_text, bad_vectors)
     assert rows == fts

@@ -38,3 +38,20 @@ def test_the_pgvector_smoke_benchmark_runs_and_ours_finds_the_live_memory_and_sw
     starvation = run_smoke("bench.pgvector", tmp_path / "PGVECTOR-smoke.md").split("## Starvation and purge", 1)[1]
     rows = [line.split(" | ") for line in starvation.splitlines() if line.startswith("| ") and line[2].isdigit()]
     assert rows and all(row[1] == "found" and row[3].endswith("1 row left |") for row in rows)
+
+
+@pytest.mark.slow
+def test_the_quality_smoke_benchmark_reports_every_set_through_recall(tmp_path: Path) -> None:
+    text = run_smoke("bench.quality", tmp_path / "QUALITY-smoke.md")
+    for heading in ("## bench/data", "## conversations", "## multilingual", "By language:"):
+        assert heading in text
+    rows = [line.strip("|").split("|") for line in text.splitlines() if line.startswith("| **default**")]
+    main = [cells for cells in rows if len(cells) == 5]  # label, R@1, R@5, R@10, MRR: one table per set
+    assert len(main) == 3 and all(float(cells[3]) > 0.3 for cells in main)
+
+
+@pytest.mark.slow
+def test_the_latency_smoke_benchmark_compares_both_sizes_and_profiles(tmp_path: Path) -> None:
+    text = run_smoke("bench.latency", tmp_path / "LATENCY-smoke.md")
+    assert "| this checkout |" in text and "p50 1,000 / 200" in text
+    assert "fusion.py" in text and "store.py" in text  # the profile names where the time goes

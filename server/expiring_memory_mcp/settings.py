@@ -63,8 +63,9 @@ class Settings(BaseSettings):
     )
     recall_ranking: Method = Field(
         default="hybrid",
-        description="How the embedded store ranks recall: hybrid (meaning and keywords fused), rrf (reciprocal-rank "
-        "fusion), dense (meaning only) or keyword (BM25 only). Other backends rank as Mem0 does.",
+        description="How the embedded store ranks recall: hybrid (meaning and keywords fused), relative (keywords "
+        "relative to the query's best match), rrf (reciprocal-rank fusion), dense (meaning only) or keyword (BM25 "
+        "only). Other backends rank as Mem0 does.",
     )
     recall_keyword_weight: float | None = Field(
         default=None,
