@@ -28,7 +28,7 @@ os.environ["MEM0_DIR"] = str(WORK / "mem0")
 import numpy as np  # noqa: E402
 
 from bench import common  # noqa: E402
-from bench.common import ROOT, USER, Sample, ms, ratio  # noqa: E402
+from bench.common import ROOT, USER, Sample, ms  # noqa: E402
 
 QUERY_COUNT = 60
 

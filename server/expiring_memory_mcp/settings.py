@@ -12,11 +12,10 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .fusion import KEYWORD_WEIGHTS, Method, Ranking
-
-EmbedderName = Literal["minilm", "use-multilingual", "e5-multilingual"]
 from .retention import RetentionPolicy
 
 Days = Annotated[float, Field(gt=0, le=36500)]
+EmbedderName = Literal["minilm", "use-multilingual", "e5-multilingual"]  # the keys of embedder.EMBEDDERS
 
 
 class Settings(BaseSettings):

@@ -180,7 +180,7 @@ for lang in LANGS:
         bad(f"{lang}: expected 150 memories")
 
 # keyword tokens
-kw_items = {i for i, l in q_by_item.items() if l.get("en", {}).get("kind") == "keyword"}
+kw_items = {i for i, langs in q_by_item.items() if langs.get("en", {}).get("kind") == "keyword"}
 if kw_items != set(KEYWORD_TOKENS):
     bad(f"KEYWORD_TOKENS does not cover exactly the keyword queries: {sorted(kw_items ^ set(KEYWORD_TOKENS))}")
 for item, toks in KEYWORD_TOKENS.items():
@@ -198,9 +198,9 @@ for item, toks in KEYWORD_TOKENS.items():
 # ---- summary --------------------------------------------------------------
 print(f"memories: {len(mems)} ({len(by_item)} items x {len(LANGS)} languages)")
 print("  by type:", dict(sorted(collections.Counter(m['memory_type'] for m in by_item_lang.values()).items()))
-      if (by_item_lang := {i: l['en'] for i, l in by_item.items() if 'en' in l}) else "")
+      if (by_item_lang := {i: langs["en"] for i, langs in by_item.items() if "en" in langs}) else "")
 print(f"queries: {len(qs)} ({len(q_by_item)} items x {len(LANGS)} languages)")
-print("  by kind:", dict(collections.Counter(l['en']['kind'] for l in q_by_item.values() if 'en' in l)))
+print("  by kind:", dict(collections.Counter(langs["en"]["kind"] for langs in q_by_item.values() if "en" in langs)))
 
 if "--bm25" in sys.argv:
     # Optional lexical baseline: BM25 over lowercased word tokens
