@@ -153,3 +153,25 @@ def test_purge_deletes_expired_rows_and_shrinks_the_file(tmp_path: Path) -> None
     assert len(gone) == n and store.count() == 1
     assert store.path.stat().st_size < before / 4
     assert b"secret note" not in b"".join(p.read_bytes() for p in tmp_path.glob("m.db*"))
+
+
+def test_a_keyword_index_of_the_old_version_is_rebuilt_when_the_store_opens(tmp_path: Path) -> None:
+    import sqlite3
+
+    store = SQLiteVectorStore(tmp_path / "m.db", embedding_model_dims=DIMS)
+    store.insert([unit(1), unit(0, 1)], [{"user_id": "u", "data": "娘はピーナッツアレルギー"},
+                                         {"user_id": "u", "data": "Ferienwohnung in Málaga"}], ["ja", "de"])
+    store.close()
+    with sqlite3.connect(tmp_path / "m.db") as db:  # as the previous release left it: no CJK pairs, no version
+        db.execute("DROP TABLE vectors_fts")
+        db.execute("CREATE VIRTUAL TABLE vectors_fts USING fts5 (text, tokenize = 'porter unicode61')")
+        db.execute("INSERT INTO vectors_fts (rowid, text) SELECT rowid, json_extract(payload, '$.data') FROM vectors")
+        db.execute("DELETE FROM meta WHERE key = 'keyword_index'")
+    with sqlite3.connect(tmp_path / "m.db") as db:
+        assert db.execute("SELECT count(*) FROM vectors_fts WHERE vectors_fts MATCH '\"ピーナッツ\"'").fetchone() == (0,)
+
+    reopened = SQLiteVectorStore(tmp_path / "m.db", embedding_model_dims=DIMS)
+
+    assert ids(reopened.keyword_matches("ピーナッツ", top_k=5)) == ["ja"]
+    assert ids(reopened.keyword_matches("Malaga", top_k=5)) == ["de"]
+    assert reopened.count() == 2

@@ -48,10 +48,10 @@ class _Mem0Embedding:
     def encode(self, texts: list[str], *, query: bool = False) -> np.ndarray:
         raise NotImplementedError
 
-    def embed(self, text, memory_action=None):
+    def embed(self, text, memory_action=None):  # Mem0's signature
         return self.encode([text], query=memory_action == "search")[0].tolist()
 
-    def embed_batch(self, texts, memory_action="add"):
+    def embed_batch(self, texts, memory_action="add"):  # Mem0's signature
         return [row.tolist() for row in self.encode(list(texts), query=memory_action == "search")] if texts else []
 
 

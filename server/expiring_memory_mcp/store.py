@@ -3,7 +3,8 @@
 Filters (user, type, expiry, any payload key) run in SQL; exact cosine top-k over the rows that pass
 runs in numpy against a per-process vector cache. The cache follows other processes' commits through
 `PRAGMA data_version` and a revision counter that every write transaction bumps, so it reloads only
-the rows that changed. `keyword_search` is FTS5 BM25. No SQLite extension is loaded.
+the rows that changed. `search` also takes the FTS5 BM25 top-k and fuses both sides (see `fusion`).
+No SQLite extension is loaded.
 """
 
 from __future__ import annotations
@@ -358,7 +359,7 @@ class SQLiteVectorStore(VectorStoreBase):
             self._unit_bytes(vector),
         )
 
-    def insert(self, vectors, payloads=None, ids=None):
+    def insert(self, vectors, payloads=None, ids=None):  # Mem0's signature
         payloads = payloads or [{} for _ in vectors]
         if ids is None:
             raise ValueError("ids are required")
@@ -373,7 +374,7 @@ class SQLiteVectorStore(VectorStoreBase):
                 ).fetchone()
                 self._db.execute("INSERT INTO vectors_fts (rowid, text) VALUES (?, ?)", (rowid, _text_of(payload)))
 
-    def update(self, vector_id, vector=None, payload=None):
+    def update(self, vector_id, vector=None, payload=None):  # Mem0's signature
         with self.transaction():
             found = self._db.execute(
                 "SELECT rowid, payload, vector FROM vectors WHERE collection = ? AND id = ?",
@@ -392,7 +393,7 @@ class SQLiteVectorStore(VectorStoreBase):
             )
             self._db.execute("UPDATE vectors_fts SET text = ? WHERE rowid = ?", (_text_of(new_payload), rowid))
 
-    def delete(self, vector_id):
+    def delete(self, vector_id):  # Mem0's signature
         with self.transaction():
             self._delete_rowids(
                 [
@@ -485,7 +486,7 @@ class SQLiteVectorStore(VectorStoreBase):
         rows = self._db.execute(f"SELECT rowid, id, payload FROM vectors WHERE rowid IN ({marks})", list(rowids))
         return {rowid: (vector_id, json.loads(payload)) for rowid, vector_id, payload in rows}
 
-    def search(self, query, vectors, top_k=5, filters=None):
+    def search(self, query, vectors, top_k=5, filters=None):  # Mem0's signature
         """The best `top_k` rows that pass the filters, by meaning and keywords fused (see `fusion`); scores in [0, 1].
 
         Candidates come from both sides: the exact cosine top-k and the BM25 top-k among the rows that pass the
@@ -577,7 +578,7 @@ class SQLiteVectorStore(VectorStoreBase):
             found = self._payloads(list(scores))
         return [OutputData(id=found[r][0], score=s, payload=found[r][1]) for r, s in scores.items() if r in found]
 
-    def keyword_search(self, query, top_k=5, filters=None):
+    def keyword_search(self, query, top_k=5, filters=None):  # Mem0's signature
         """Mem0's hook for adding its own BM25 boost to `search` results: nothing, on purpose.
 
         `search` has already fused keywords with meaning and calibrated the score per query; a second boost from
@@ -586,7 +587,7 @@ class SQLiteVectorStore(VectorStoreBase):
         """
         return []
 
-    def get(self, vector_id):
+    def get(self, vector_id):  # Mem0's signature
         with self._lock:
             row = self._db.execute(
                 "SELECT id, payload FROM vectors WHERE collection = ? AND id = ?",
@@ -594,7 +595,7 @@ class SQLiteVectorStore(VectorStoreBase):
             ).fetchone()
         return None if row is None else OutputData(id=row[0], payload=json.loads(row[1]))
 
-    def list(self, filters=None, top_k=None):
+    def list(self, filters=None, top_k=None):  # Mem0's signature
         """Rows that pass the filters, soonest expiry first, permanent ones last."""
         where = _Where()
         condition = where.build(filters)
@@ -637,7 +638,7 @@ class SQLiteVectorStore(VectorStoreBase):
 
     # -- collections -----------------------------------------------------------------------------
 
-    def create_col(self, name, vector_size, distance):
+    def create_col(self, name, vector_size, distance):  # Mem0's signature
         """Collections are rows' `collection` values; nothing to create."""
 
     def list_cols(self):
