@@ -245,15 +245,20 @@ def keyword_variant(name: str) -> Iterator[None]:
     saved = (store_module.KEYWORD_INDEX, store_module.index_text, store_module.match_query, keywords.STOP_WORDS)
     index = "CREATE VIRTUAL TABLE vectors_fts USING fts5 (text, tokenize = '{}')"
     joined = re.compile(r"\w+(?:[-./:]\w+)+")
+
+    def words_query(pattern: str) -> Callable[[str], str | None]:  # the old query builder, on any word pattern
+        def build(text: str) -> str | None:
+            found = dict.fromkeys(re.findall(pattern, text.lower()))
+            return " OR ".join(f'"{w}"' for w in found if w not in keywords.STOP_WORDS) or None
+        return build
+
     match name:
         case "unicode61 (no stemming)":
             store_module.KEYWORD_INDEX = index.format("unicode61 remove_diacritics 2")
         case "porter unicode61, no CJK pairs (before)":
             store_module.KEYWORD_INDEX = index.format("porter unicode61")
             store_module.index_text = lambda text: text
-            store_module.match_query = lambda text: " OR ".join(
-                f'"{w}"' for w in dict.fromkeys(re.findall(r"\w+", text.lower())) if w not in keywords.STOP_WORDS
-            ) or None
+            store_module.match_query = words_query(r"\w+")
         case "no stop list":
             keywords.STOP_WORDS = frozenset()
         case "prefix matching":
@@ -267,9 +272,7 @@ def keyword_variant(name: str) -> Iterator[None]:
         case "trigram":
             store_module.KEYWORD_INDEX = index.format("trigram")
             store_module.index_text = lambda text: text
-            store_module.match_query = lambda text: " OR ".join(
-                f'"{w}"' for w in dict.fromkeys(re.findall(r"\w{3,}", text.lower())) if w not in keywords.STOP_WORDS
-            ) or None
+            store_module.match_query = words_query(r"\w{3,}")  # trigram needs three characters a term
     try:
         yield
     finally:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -45,8 +46,18 @@ class Embedder(Protocol):
 class _Mem0Embedding:
     """Mem0's embedder interface (`embed`, `embed_batch`) over `encode`; Mem0 embeds search text as "search"."""
 
+    dims: int
+
     def encode(self, texts: list[str], *, query: bool = False) -> np.ndarray:
         raise NotImplementedError
+
+    def _batched(self, texts: list[str], encode_batch: Callable[[list[str]], Any]) -> np.ndarray:
+        """Unit rows for `texts`, encoded BATCH at a time by a model that returns one row per text."""
+        out = np.empty((len(texts), self.dims), dtype=np.float32)
+        for start in range(0, len(texts), BATCH):
+            chunk = texts[start : start + BATCH]
+            out[start : start + len(chunk)] = _unit(encode_batch(chunk))
+        return out
 
     def embed(self, text, memory_action=None):  # Mem0's signature
         return self.encode([text], query=memory_action == "search")[0].tolist()
@@ -117,11 +128,7 @@ class USEMultilingualEmbedder(_Mem0Embedding):
         self._model.encode(["warm up"])  # its weights and tokenizer load lazily: load them now
 
     def encode(self, texts: list[str], *, query: bool = False) -> np.ndarray:
-        out = np.empty((len(texts), self.dims), dtype=np.float32)
-        for start in range(0, len(texts), BATCH):
-            chunk = texts[start : start + BATCH]
-            out[start : start + len(chunk)] = _unit(self._model.encode(chunk))
-        return out
+        return self._batched(texts, self._model.encode)
 
 
 class E5MultilingualEmbedder(_Mem0Embedding):
@@ -136,11 +143,7 @@ class E5MultilingualEmbedder(_Mem0Embedding):
         self._model: Any = E5(num_threads=max(1, min(4, os.cpu_count() or 1)))
 
     def encode(self, texts: list[str], *, query: bool = False) -> np.ndarray:
-        out = np.empty((len(texts), self.dims), dtype=np.float32)
-        for start in range(0, len(texts), BATCH):
-            chunk = texts[start : start + BATCH]
-            out[start : start + len(chunk)] = _unit(self._model.encode(chunk, is_query=query))
-        return out
+        return self._batched(texts, lambda chunk: self._model.encode(chunk, is_query=query))
 
 
 EMBEDDERS: dict[str, tuple[type[_Mem0Embedding], str | None]] = {
