@@ -245,6 +245,14 @@ async def test_renew_extends_a_memory_or_makes_it_permanent(client: Client, cloc
     assert (await call(client, "expiring_soon", within_days=3650))["memories"] == []
 
 
+async def test_renewing_without_a_new_expiry_never_shortens_a_memory(client: Client, clock) -> None:
+    memory = await call(client, "remember_temporary", content="Tracking a refund", expires_in_days=30)
+
+    renewed = await call(client, "renew_memory", memory_id=memory["id"])
+
+    assert renewed["expires_at"] == memory["expires_at"]  # the session tier (7 days from now) would be sooner
+
+
 async def test_an_expired_memory_cannot_be_renewed_or_forgotten(client: Client, clock) -> None:
     memory = await call(client, "remember_temporary", content="Flash sale ends tonight", memory_type="cache")
     clock.advance(days=1, seconds=1)

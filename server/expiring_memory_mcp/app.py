@@ -132,7 +132,7 @@ async def renew_memory(
     expires_at: ExpiresAt = None,
     permanent: Annotated[bool, Field(description="Make the memory permanent instead.")] = False,
 ) -> MemoryRecord:
-    """Keep a memory longer or make it permanent; with no new expiry its type's tier starts again from now."""
+    """Keep a memory longer or make it permanent; with no new expiry it gets its type's tier from now, unless it already lasts longer."""
     service = _service(ctx)
     return await _call(service.renew, memory_id, expires_in_days, expires_at, permanent)
 

@@ -332,7 +332,8 @@ class MemoryService:
     def renew(
         self, memory_id: str, expires_in_days: float | None, expires_at: str | None, permanent: bool
     ) -> MemoryRecord:
-        """Set a new expiry, or make the memory permanent. With no expiry given, its type's tier starts again."""
+        """Set a new expiry, or make the memory permanent. With no expiry given, its type's tier from now, unless
+        the memory already lasts longer (a renewal never shortens it)."""
         if permanent and (expires_in_days is not None or expires_at is not None):
             raise InvalidRequest("Give permanent=true or a new expiry (expires_in_days or expires_at), not both.")
         with self._session() as (backend, now):
