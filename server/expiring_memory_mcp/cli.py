@@ -132,8 +132,8 @@ def parser() -> argparse.ArgumentParser:
     forget = command("forget", "delete a memory for good")
     forget.add_argument("id")
 
-    renew = command("renew", "keep a memory longer or make it permanent; with no option its type's lifetime "
-                    "starts again from now")
+    renew = command("renew", "keep a memory longer or make it permanent; with no option it gets its type's "
+                    "lifetime from now, unless it already lasts longer")
     renew.add_argument("id")
     _expiry_options(renew)
 
