@@ -62,6 +62,11 @@ def test_the_same_shared_words_count_the_same_in_a_small_store_and_a_large_one()
     assert keyword_evidence(small, small, 2) == pytest.approx(keyword_evidence(large, large, 2))
 
 
+def test_a_query_of_thousands_of_words_needs_them_all_and_does_not_overflow() -> None:
+    assert keyword_evidence(RARE, RARE, 5000) < 1e-300
+    assert keyword_evidence(1e9 * RARE, RARE, 5000) == 1.0
+
+
 def test_a_tiny_store_does_not_blow_up_the_scale() -> None:
     assert 0.0 < keyword_evidence(0.5, 0.0, 1) < 1.0
 
@@ -91,7 +96,7 @@ def test_an_unknown_method_or_weight_is_refused() -> None:
     ),
     st.sampled_from(["hybrid", "relative", "rrf", "dense", "keyword"]),
     st.floats(0, 20),
-    st.integers(0, 50),
+    st.integers(0, 5000),
 )
 def test_every_score_lies_in_the_unit_range_and_comes_best_first(
     evidence: list[tuple[float, float]], method: str, rare: float, words: int

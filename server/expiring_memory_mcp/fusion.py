@@ -13,7 +13,8 @@ query and its exact BM25 score, and asks `fuse` for the order. The default, `hyb
 - A memory that shares no word with the query has keyword 0. When no memory shares a word with the query at all,
   the score is the cosine alone.
 
-So the score lies in [0, 1]: the cosine, raised by shared rare words and lowered (by at most w) for lacking them. The constants were chosen on the retrieval sets in bench/data (see bench/RESULTS.md).
+So the score lies in [0, 1]: the cosine, raised by shared rare words and lowered (by at most w) for lacking them.
+The constants were chosen on the retrieval sets in bench/data (see bench/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -89,7 +90,8 @@ def keyword_evidence(bm25: float, rare: float, words: int) -> float:
     if bm25 <= 0:
         return 0.0
     shared = bm25 / max(rare, 1.0)
-    return 1.0 / (1.0 + math.exp(-STEEPNESS * (shared - (BAR + BAR_PER_WORD * words))))
+    exponent = -STEEPNESS * (shared - (BAR + BAR_PER_WORD * words))
+    return 1.0 / (1.0 + math.exp(min(exponent, 700.0)))  # a query of thousands of words must not overflow
 
 
 def _reciprocal_ranks(candidates: Sequence[Candidate]) -> list[float]:
