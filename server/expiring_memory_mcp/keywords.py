@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 # Porter stemming for English words, with diacritics folded so "Malaga" finds "Málaga". Measured against
-# unicode61 alone in bench/RESULTS.md. Changing it rebuilds the keyword index when a database is opened.
+# other tokenizers in bench/QUALITY-KEYWORDS.md. Changing it (and KEYWORD_INDEX_VERSION) rebuilds the keyword index when a database is opened.
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -42,8 +42,8 @@ def words(text: str) -> list[str]:
 
 def terms(text: str) -> list[str]:
     """The distinct query terms of any user text, in order: its words but stop words, CJK runs as pairs."""
-    words = _WORD.findall(index_text(text).lower())
-    return list(dict.fromkeys(w for w in words if w not in STOP_WORDS))
+    found = _WORD.findall(index_text(text).lower())
+    return list(dict.fromkeys(w for w in found if w not in STOP_WORDS))
 
 
 def match_query(text: str) -> str | None:
