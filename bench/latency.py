@@ -105,24 +105,38 @@ async def main_async(scale: str, before: Path | None, path: Path) -> None:
     samples = await measure(servers, queries, calls)
     small, large = sizes
     out = [
-        f"# Recall latency ({scale} scale)", "",
-        (f"Written by `python -m bench.latency{' --scale smoke' if scale == 'smoke' else ''}"
-         f"{' --before ' + str(before) if before else ''}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. "
-         f"{calls} `recall(limit=5)` calls per server over stdio, round robin across all servers in a shuffled order each round, queries from "
-         "`bench/data/queries.jsonl`; stores hold the realistic mix of `bench.run` (10% expired, not yet swept)."), "",
-        "Machine: " + "; ".join(f"{k} {v}" for k, v in common.machine().items()) + ".", "",
+        f"# Recall latency ({scale} scale)",
+        "",
+        (
+            f"Written by `python -m bench.latency{' --scale smoke' if scale == 'smoke' else ''}"
+            f"{' --before ' + str(before) if before else ''}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. "
+            f"{calls} `recall(limit=5)` calls per server over stdio, round robin across all servers in a shuffled order each round, queries from "
+            "`bench/data/queries.jsonl`; stores hold the realistic mix of `bench.run` (10% expired, not yet swept)."
+        ),
+        "",
+        "Machine: " + "; ".join(f"{k} {v}" for k, v in common.machine().items()) + ".",
+        "",
         f"| server | p50 at {small:,} | p95 at {small:,} | p50 at {large:,} | p95 at {large:,} | p50 {large:,} / {small:,} |",
         "|---|---|---|---|---|---|",
     ]
     for name in dict.fromkeys(key[0] for key in samples):
         a, b = samples[name, small], samples[name, large]
-        out.append(f"| {servers[name, small].name} | {ms(a.median)} | {ms(a.p95)} | {ms(b.median)} | {ms(b.p95)} "
-                   f"| {b.median / a.median:.2f}× |")
+        out.append(
+            f"| {servers[name, small].name} | {ms(a.median)} | {ms(a.p95)} | {ms(b.median)} | {ms(b.p95)} "
+            f"| {b.median / a.median:.2f}× |"
+        )
     if before is not None:
         out += ["", "| size | this checkout / before (p50) |", "|---|---|"]
         out += [f"| {n:,} | {samples['now', n].median / samples['before', n].median:.2f}× |" for n in sizes]
-    out += ["", f"## Where one recall spends its time at {large:,} (in-process, cProfile, cumulative)", "", "```",
-            profile(Path(servers["now", large].env["EXPIRING_MEMORY_DATA_DIR"]), queries, calls), "```", ""]
+    out += [
+        "",
+        f"## Where one recall spends its time at {large:,} (in-process, cProfile, cumulative)",
+        "",
+        "```",
+        profile(Path(servers["now", large].env["EXPIRING_MEMORY_DATA_DIR"]), queries, calls),
+        "```",
+        "",
+    ]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(out) + "\n")
 

@@ -101,7 +101,9 @@ def multilingual() -> RetrievalSet:
 
 
 SETS: dict[str, Callable[[], RetrievalSet]] = {
-    "bench/data": classic, "conversations": conversations, "multilingual": multilingual,
+    "bench/data": classic,
+    "conversations": conversations,
+    "multilingual": multilingual,
 }
 
 
@@ -206,8 +208,9 @@ def score(queries: list[Query], ranked: list[list[str]], *, any_relevant: bool) 
     return Scores({k: v / n for k, v in recall.items()}, rr / n, n)
 
 
-def by(queries: list[Query], ranked: list[list[str]], key: Callable[[Query], str], *, any_relevant: bool
-       ) -> dict[str, Scores]:
+def by(
+    queries: list[Query], ranked: list[list[str]], key: Callable[[Query], str], *, any_relevant: bool
+) -> dict[str, Scores]:
     groups: dict[str, list[int]] = {}
     for n, query in enumerate(queries):
         groups.setdefault(key(query), []).append(n)
@@ -250,6 +253,7 @@ def keyword_variant(name: str) -> Iterator[None]:
         def build(text: str) -> str | None:
             found = dict.fromkeys(re.findall(pattern, text.lower()))
             return " OR ".join(f'"{w}"' for w in found if w not in keywords.STOP_WORDS) or None
+
         return build
 
     match name:
@@ -264,10 +268,12 @@ def keyword_variant(name: str) -> Iterator[None]:
         case "prefix matching":
             store_module.match_query = lambda text: " OR ".join(f'"{t}"*' for t in keywords.terms(text)) or None
         case "names and numbers as phrases too":
+
             def phrases(text: str) -> str | None:
                 base = saved[2](text)
                 extra = ['"' + " ".join(re.findall(r"\w+", j.lower())) + '"' for j in joined.findall(text)]
                 return " OR ".join([base, *extra]) if base and extra else base
+
             store_module.match_query = phrases
         case "trigram":
             store_module.KEYWORD_INDEX = index.format("trigram")
@@ -279,15 +285,26 @@ def keyword_variant(name: str) -> Iterator[None]:
         store_module.KEYWORD_INDEX, store_module.index_text, store_module.match_query, keywords.STOP_WORDS = saved
 
 
-KEYWORD_VARIANTS = ["porter unicode61 remove_diacritics 2, CJK pairs (default)", "unicode61 (no stemming)",
-                    "porter unicode61, no CJK pairs (before)", "no stop list", "prefix matching",
-                    "names and numbers as phrases too", "trigram"]
+KEYWORD_VARIANTS = [
+    "porter unicode61 remove_diacritics 2, CJK pairs (default)",
+    "unicode61 (no stemming)",
+    "porter unicode61, no CJK pairs (before)",
+    "no stop list",
+    "prefix matching",
+    "names and numbers as phrases too",
+    "trigram",
+]
 
 
 async def keyword_variants(sets: list[str], out: list[str]) -> None:
-    out += ["## Keyword index variants", "", "Embedder `minilm`; R@10 of keyword-only recall and of the default hybrid.",
-            "", "| variant | " + " | ".join(f"{n} keyword | {n} hybrid" for n in sets) + " |",
-            "|---|" + "---|---|" * len(sets)]
+    out += [
+        "## Keyword index variants",
+        "",
+        "Embedder `minilm`; R@10 of keyword-only recall and of the default hybrid.",
+        "",
+        "| variant | " + " | ".join(f"{n} keyword | {n} hybrid" for n in sets) + " |",
+        "|---|" + "---|---|" * len(sets),
+    ]
     for variant in KEYWORD_VARIANTS:
         cells = []
         with keyword_variant(variant):
@@ -317,8 +334,9 @@ def table(title: str, rows: list[tuple[str, Scores]]) -> list[str]:
     return lines + [f"| {label} | {s.row()} |" for label, s in rows] + [""]
 
 
-async def rankings(retrieval: RetrievalSet, embedder: str, configs: list[tuple[str, dict[str, Any]]],
-                   out: list[str]) -> dict[str, list[list[str]]]:
+async def rankings(
+    retrieval: RetrievalSet, embedder: str, configs: list[tuple[str, dict[str, Any]]], out: list[str]
+) -> dict[str, list[list[str]]]:
     """The set stored once with this embedder, then ranked by every configuration; a table per set."""
     data_dir = fresh(f"{retrieval.name}-{embedder}")
     started = time.perf_counter()
@@ -332,32 +350,44 @@ async def rankings(retrieval: RetrievalSet, embedder: str, configs: list[tuple[s
         rows.append((label, score(retrieval.queries, ranked, any_relevant=retrieval.any_relevant)))
     out += table(
         f"### {retrieval.name}, embedder `{embedder}` ({len(retrieval.memories)} memories of {len(retrieval.users())} "
-        f"users stored in {stored:.0f} s; {len(retrieval.queries)} queries)", rows
+        f"users stored in {stored:.0f} s; {len(retrieval.queries)} queries)",
+        rows,
     )
     return results
 
 
-def per_kind(retrieval: RetrievalSet, results: dict[str, list[list[str]]], key: Callable[[Query], str],
-             title: str) -> list[str]:
+def per_kind(
+    retrieval: RetrievalSet, results: dict[str, list[list[str]]], key: Callable[[Query], str], title: str
+) -> list[str]:
     kinds = sorted({key(q) for q in retrieval.queries})
-    lines = [title, "", "| configuration | " + " | ".join(f"R@10 {k}" for k in kinds) + " |",
-             "|---|" + "---|" * len(kinds)]
+    lines = [
+        title,
+        "",
+        "| configuration | " + " | ".join(f"R@10 {k}" for k in kinds) + " |",
+        "|---|" + "---|" * len(kinds),
+    ]
     for label, ranked in results.items():
         groups = by(retrieval.queries, ranked, key, any_relevant=retrieval.any_relevant)
         lines.append(f"| {label} | " + " | ".join(f"{groups[k].recall[10]:.3f}" for k in kinds) + " |")
     return lines + [""]
 
 
-async def main_async(scale: str, sets: list[str], embedders: list[str], path: Path, before: bool,
-                     variants: bool) -> None:
+async def main_async(
+    scale: str, sets: list[str], embedders: list[str], path: Path, before: bool, variants: bool
+) -> None:
     from bench.common import machine
 
     started = time.perf_counter()
     out = [
-        f"# Recall quality ({scale} scale)", "",
-        (f"Written by `python -m bench.quality{'' if scale == 'full' else ' --scale ' + scale}`. Every figure comes "
-         "through the real `recall` tool (limit 10) over an in-memory MCP session, on the embedded store."), "",
-        "Machine: " + "; ".join(f"{k} {v}" for k, v in machine().items()) + ".", "",
+        f"# Recall quality ({scale} scale)",
+        "",
+        (
+            f"Written by `python -m bench.quality{'' if scale == 'full' else ' --scale ' + scale}`. Every figure comes "
+            "through the real `recall` tool (limit 10) over an in-memory MCP session, on the embedded store."
+        ),
+        "",
+        "Machine: " + "; ".join(f"{k} {v}" for k, v in machine().items()) + ".",
+        "",
     ]
     if variants:
         await keyword_variants(sets, out)
@@ -373,10 +403,13 @@ async def main_async(scale: str, sets: list[str], embedders: list[str], path: Pa
             out += per_kind(retrieval, results, lambda q: q.kind, "By kind of question:")
             if name == "multilingual":
                 out += per_kind(retrieval, results, lambda q: q.lang, "By language:")
-                paraphrase = RetrievalSet(name, retrieval.memories, [q for q in retrieval.queries
-                                                                       if q.kind == "paraphrase"])
-                kept = {label: [r for r, q in zip(ranked, retrieval.queries, strict=True) if q.kind == "paraphrase"]
-                        for label, ranked in results.items()}
+                paraphrase = RetrievalSet(
+                    name, retrieval.memories, [q for q in retrieval.queries if q.kind == "paraphrase"]
+                )
+                kept = {
+                    label: [r for r, q in zip(ranked, retrieval.queries, strict=True) if q.kind == "paraphrase"]
+                    for label, ranked in results.items()
+                }
                 out += per_kind(paraphrase, kept, lambda q: q.lang, "By language, paraphrase questions only:")
     out.append(f"Run time: {time.perf_counter() - started:.0f} s.")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -390,8 +423,12 @@ def main() -> None:
     parser.add_argument("--embedders", nargs="+", default=["minilm"])
     parser.add_argument("--out", type=Path)
     parser.add_argument("--keyword-variants", action="store_true", help="measure keyword-index variants instead")
-    parser.add_argument("--code", type=Path, help="measure the server in this checkout instead (its `server` folder "
-                        "goes first on the import path), such as the previous release, with its one configuration")
+    parser.add_argument(
+        "--code",
+        type=Path,
+        help="measure the server in this checkout instead (its `server` folder "
+        "goes first on the import path), such as the previous release, with its one configuration",
+    )
     args = parser.parse_args()
     global WORK
     WORK = Path(tempfile.mkdtemp(prefix="expiring-memory-quality-"))
@@ -401,8 +438,15 @@ def main() -> None:
         sys.path.insert(0, str(args.code.resolve() / "server"))
     default = ROOT / "bench" / ("QUALITY.md" if args.scale == "full" else "out/QUALITY-smoke.md")
     try:
-        anyio.run(main_async, args.scale, args.sets, args.embedders, args.out or default, bool(args.code),
-                  args.keyword_variants)
+        anyio.run(
+            main_async,
+            args.scale,
+            args.sets,
+            args.embedders,
+            args.out or default,
+            bool(args.code),
+            args.keyword_variants,
+        )
     finally:
         shutil.rmtree(WORK, ignore_errors=True)
 

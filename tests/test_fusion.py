@@ -91,9 +91,7 @@ def test_an_unknown_method_or_weight_is_refused() -> None:
 
 
 @given(
-    st.lists(
-        st.tuples(st.floats(-1, 1), st.floats(0, 1e6, allow_nan=False)), min_size=1, max_size=30
-    ),
+    st.lists(st.tuples(st.floats(-1, 1), st.floats(0, 1e6, allow_nan=False)), min_size=1, max_size=30),
     st.sampled_from(["hybrid", "relative", "rrf", "dense", "keyword"]),
     st.floats(0, 20),
     st.integers(0, 5000),
@@ -101,8 +99,12 @@ def test_an_unknown_method_or_weight_is_refused() -> None:
 def test_every_score_lies_in_the_unit_range_and_comes_best_first(
     evidence: list[tuple[float, float]], method: str, rare: float, words: int
 ) -> None:
-    ranked = fuse([Candidate(k, c, b) for k, (c, b) in enumerate(evidence)], Ranking(method), rare=rare,  # type: ignore[arg-type]
-                  words=words)
+    ranked = fuse(
+        [Candidate(k, c, b) for k, (c, b) in enumerate(evidence)],
+        Ranking(method),
+        rare=rare,  # type: ignore[arg-type]
+        words=words,
+    )
     scores = [score for _, score in ranked]
     assert sorted(keys(ranked)) == list(range(len(evidence)))
     assert all(0.0 <= s <= 1.0 for s in scores)

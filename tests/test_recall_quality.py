@@ -18,8 +18,9 @@ pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 async def measured(retrieval: RetrievalSet, data_dir: Path) -> dict[str, Scores]:
     ids = await store(data_dir, retrieval)
     return {
-        method: score(retrieval.queries, await rank_all(data_dir, retrieval, ids, recall_ranking=method),
-                      any_relevant=False)
+        method: score(
+            retrieval.queries, await rank_all(data_dir, retrieval, ids, recall_ranking=method), any_relevant=False
+        )
         for method in ("hybrid", "dense", "keyword")
     }
 

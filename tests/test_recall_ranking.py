@@ -37,8 +37,9 @@ async def ranked_by(settings: Settings, clock: Any, embedder: Any, method: str) 
         service.close()
 
 
-async def test_a_memory_only_its_reference_number_finds_is_recalled_first(client: Client, settings, clock,
-                                                                         embedder) -> None:
+async def test_a_memory_only_its_reference_number_finds_is_recalled_first(
+    client: Client, settings, clock, embedder
+) -> None:
     for text in [*ORDERS, TEAPOT]:
         await call(client, "remember_permanent", content=text, memory_type="account")
 
@@ -64,8 +65,13 @@ async def test_two_hundred_expired_keyword_matches_hide_no_live_one_and_recall_i
     client: Client, clock, db
 ) -> None:
     for i in range(200):
-        await call(client, "remember_temporary", content=f"Parcel 88-1032 tracking update {i}: 88-1032 in transit",
-                   memory_type="cache", expires_in_days=1)
+        await call(
+            client,
+            "remember_temporary",
+            content=f"Parcel 88-1032 tracking update {i}: 88-1032 in transit",
+            memory_type="cache",
+            expires_in_days=1,
+        )
     clock.advance(days=2)
     live = [f"Parcel 88-1032 arrived, box {k}" for k in range(12)]
     for text in live:
@@ -80,10 +86,18 @@ async def test_two_hundred_expired_keyword_matches_hide_no_live_one_and_recall_i
 
 
 JAPANESE = [
-    "夫は毎朝コーヒーを二杯飲む", "息子の健太は火曜日にサッカーの練習がある", "母の誕生日は三月十日",
-    "歯医者の予約は木曜日の午後三時", "電車では窓側の席が好き", "犬の散歩は朝七時と夕方六時",
-    "職場は渋谷の駅の近くにある", "来月、京都へ家族旅行に行く予定", "銀行の口座番号は別のメモにある",
-    "週末は公園でジョギングをする", "妹は大阪で看護師として働いている", "猫の名前はモチ",
+    "夫は毎朝コーヒーを二杯飲む",
+    "息子の健太は火曜日にサッカーの練習がある",
+    "母の誕生日は三月十日",
+    "歯医者の予約は木曜日の午後三時",
+    "電車では窓側の席が好き",
+    "犬の散歩は朝七時と夕方六時",
+    "職場は渋谷の駅の近くにある",
+    "来月、京都へ家族旅行に行く予定",
+    "銀行の口座番号は別のメモにある",
+    "週末は公園でジョギングをする",
+    "妹は大阪で看護師として働いている",
+    "猫の名前はモチ",
 ]
 
 

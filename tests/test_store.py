@@ -175,3 +175,19 @@ def test_a_keyword_index_of_the_old_version_is_rebuilt_when_the_store_opens(tmp_
     assert ids(reopened.keyword_matches("ピーナッツ", top_k=5)) == ["ja"]
     assert ids(reopened.keyword_matches("Malaga", top_k=5)) == ["de"]
     assert reopened.count() == 2
+
+
+def test_a_store_from_before_the_embedder_was_recorded_counts_as_minilm(tmp_path: Path) -> None:
+    import sqlite3
+
+    store = SQLiteVectorStore(tmp_path / "m.db", embedding_model_dims=DIMS)
+    assert store.use_embedder("minilm", lambda texts: np.ones((len(texts), DIMS))) == 0  # empty: recorded, no work
+    store.insert([unit(1)], [{"user_id": "u", "data": "one"}], ["one"])
+    store.close()
+    with sqlite3.connect(tmp_path / "m.db") as db:
+        db.execute("DELETE FROM meta WHERE key LIKE 'embedder:%'")
+
+    reopened = SQLiteVectorStore(tmp_path / "m.db", embedding_model_dims=DIMS)
+    assert reopened.use_embedder("minilm", lambda texts: pytest.fail("nothing to re-embed")) == 0
+    assert reopened.use_embedder("other", lambda texts: np.ones((len(texts), DIMS))) == 1
+    assert reopened.use_embedder("other", lambda texts: pytest.fail("already done")) == 0

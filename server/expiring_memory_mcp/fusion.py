@@ -75,12 +75,16 @@ def fuse(candidates: Sequence[Candidate], ranking: Ranking, *, rare: float, word
         case "relative" | "keyword":  # keywords relative to this query's best keyword match
             weight = 1.0 if ranking.method == "keyword" else ranking.keyword_weight
             best = max((c.bm25 for c in candidates), default=0.0)
-            scores = [(1 - weight) * _unit(c.cosine) + weight * (c.bm25 / best if best > 0 else 0.0) for c in candidates]
+            scores = [
+                (1 - weight) * _unit(c.cosine) + weight * (c.bm25 / best if best > 0 else 0.0) for c in candidates
+            ]
         case "dense":
             scores = [_unit(c.cosine) for c in candidates]
         case _:
             weight = ranking.keyword_weight if any(c.bm25 > 0 for c in candidates) else 0.0
-            scores = [(1 - weight) * _unit(c.cosine) + weight * keyword_evidence(c.bm25, rare, words) for c in candidates]
+            scores = [
+                (1 - weight) * _unit(c.cosine) + weight * keyword_evidence(c.bm25, rare, words) for c in candidates
+            ]
     order = sorted(range(len(candidates)), key=lambda i: -scores[i])
     return [(candidates[i].key, _unit(scores[i])) for i in order]
 

@@ -313,13 +313,18 @@ class SQLiteVectorStore(VectorStoreBase):
         key = f"embedder:{self.collection_name}"
         with self.transaction():
             row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            if row and row[0] == name:  # the usual start: nothing read but this one row
+                return 0
+            if row is None and not self.count():  # a new collection: this model is its first
+                self._db.execute("INSERT INTO meta VALUES (?, ?)", (key, name))
+                return 0
+            current = row[0] if row else "minilm"  # the only model before the model was recorded
+            if current == name:
+                self._db.execute("INSERT INTO meta VALUES (?, ?)", (key, name))
+                return 0
             rows = self._db.execute(
                 "SELECT rowid, payload FROM vectors WHERE collection = ? ORDER BY rowid", (self.collection_name,)
             ).fetchall()
-            current = row[0] if row else ("minilm" if rows else name)  # the only model before this was recorded
-            if current == name:
-                self._db.execute("INSERT OR IGNORE INTO meta VALUES (?, ?)", (key, name))
-                return 0
             logger.warning("re-embedding %d memories: the store's vectors come from %s, the embedder is now %s",
                            len(rows), current, name)
             rev = self._next_rev()

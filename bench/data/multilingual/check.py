@@ -1,9 +1,9 @@
-#!/usr/bin/env python3
 """Consistency checks for the multilingual retrieval set (stdlib only).
 
 Run:  python3 bench/data/multilingual/check.py
 Exits with status 1 and lists the problems if any check fails.
 """
+
 import collections
 import json
 import math
@@ -22,26 +22,62 @@ KINDS = {"paraphrase": 50, "keyword": 20, "multi": 10}
 # substring match) in the query, in every relevant memory and in no other memory
 # of the same language.
 KEYWORD_TOKENS = {
-    'ml-q005': {"en": "VIS-4410", "de": "VIS-4410", "es": "VIS-4410", "fr": "VIS-4410", "ja": "VIS-4410"},
-    'ml-q008': {"en": "EN-884022", "de": "EN-884022", "es": "EN-884022", "fr": "EN-884022", "ja": "EN-884022"},
-    'ml-q009': {"en": "UP-6612", "de": "UP-6612", "es": "UP-6612", "fr": "UP-6612", "ja": "UP-6612"},
-    'ml-q011': {"en": "HZ-50731", "de": "HZ-50731", "es": "HZ-50731", "fr": "HZ-50731", "ja": "HZ-50731"},
-    'ml-q023': {"en": "Okonkwo", "de": "Okonkwo", "es": "Okonkwo", "fr": "Okonkwo", "ja": "オコンクウォ"},
-    'ml-q026': {"en": "528140000612345", "de": "528140000612345", "es": "528140000612345", "fr": "528140000612345", "ja": "528140000612345"},
-    'ml-q029': {"en": "FB-2048551190", "de": "FB-2048551190", "es": "FB-2048551190", "fr": "FB-2048551190", "ja": "FB-2048551190"},
-    'ml-q037': {"en": "Olijf", "de": "Olijf", "es": "Olijf", "fr": "Olijf", "ja": "Olijf"},
-    'ml-q044': {"en": "ZK-66201187", "de": "ZK-66201187", "es": "ZK-66201187", "fr": "ZK-66201187", "ja": "ZK-66201187"},
-    'ml-q045': {"en": "NEO-30917", "de": "NEO-30917", "es": "NEO-30917", "fr": "NEO-30917", "ja": "NEO-30917"},
-    'ml-q046': {"en": "noralind-dev", "de": "noralind-dev", "es": "noralind-dev", "fr": "noralind-dev", "ja": "noralind-dev"},
-    'ml-q053': {"en": "Noor", "de": "Noor", "es": "Noor", "fr": "Noor", "ja": "ヌール"},
-    'ml-q055': {"en": "CB-7734-221", "de": "CB-7734-221", "es": "CB-7734-221", "fr": "CB-7734-221", "ja": "CB-7734-221"},
-    'ml-q057': {"en": "GW-0193", "de": "GW-0193", "es": "GW-0193", "fr": "GW-0193", "ja": "GW-0193"},
-    'ml-q058': {"en": "X71904425", "de": "X71904425", "es": "X71904425", "fr": "X71904425", "ja": "X71904425"},
-    'ml-q061': {"en": "BU-2210-7783", "de": "BU-2210-7783", "es": "BU-2210-7783", "fr": "BU-2210-7783", "ja": "BU-2210-7783"},
-    'ml-q064': {"en": "GX-482-K", "de": "GX-482-K", "es": "GX-482-K", "fr": "GX-482-K", "ja": "GX-482-K"},
-    'ml-q068': {"en": "LX7Q2M", "de": "LX7Q2M", "es": "LX7Q2M", "fr": "LX7Q2M", "ja": "LX7Q2M"},
-    'ml-q069': {"en": "Gustav", "de": "Gustav", "es": "Gustav", "fr": "Gustav", "ja": "グスタフ"},
-    'ml-q076': {"en": "Wingspan", "de": "Wingspan", "es": "Wingspan", "fr": "Wingspan", "ja": "Wingspan"},
+    "ml-q005": {"en": "VIS-4410", "de": "VIS-4410", "es": "VIS-4410", "fr": "VIS-4410", "ja": "VIS-4410"},
+    "ml-q008": {"en": "EN-884022", "de": "EN-884022", "es": "EN-884022", "fr": "EN-884022", "ja": "EN-884022"},
+    "ml-q009": {"en": "UP-6612", "de": "UP-6612", "es": "UP-6612", "fr": "UP-6612", "ja": "UP-6612"},
+    "ml-q011": {"en": "HZ-50731", "de": "HZ-50731", "es": "HZ-50731", "fr": "HZ-50731", "ja": "HZ-50731"},
+    "ml-q023": {"en": "Okonkwo", "de": "Okonkwo", "es": "Okonkwo", "fr": "Okonkwo", "ja": "オコンクウォ"},
+    "ml-q026": {
+        "en": "528140000612345",
+        "de": "528140000612345",
+        "es": "528140000612345",
+        "fr": "528140000612345",
+        "ja": "528140000612345",
+    },
+    "ml-q029": {
+        "en": "FB-2048551190",
+        "de": "FB-2048551190",
+        "es": "FB-2048551190",
+        "fr": "FB-2048551190",
+        "ja": "FB-2048551190",
+    },
+    "ml-q037": {"en": "Olijf", "de": "Olijf", "es": "Olijf", "fr": "Olijf", "ja": "Olijf"},
+    "ml-q044": {
+        "en": "ZK-66201187",
+        "de": "ZK-66201187",
+        "es": "ZK-66201187",
+        "fr": "ZK-66201187",
+        "ja": "ZK-66201187",
+    },
+    "ml-q045": {"en": "NEO-30917", "de": "NEO-30917", "es": "NEO-30917", "fr": "NEO-30917", "ja": "NEO-30917"},
+    "ml-q046": {
+        "en": "noralind-dev",
+        "de": "noralind-dev",
+        "es": "noralind-dev",
+        "fr": "noralind-dev",
+        "ja": "noralind-dev",
+    },
+    "ml-q053": {"en": "Noor", "de": "Noor", "es": "Noor", "fr": "Noor", "ja": "ヌール"},
+    "ml-q055": {
+        "en": "CB-7734-221",
+        "de": "CB-7734-221",
+        "es": "CB-7734-221",
+        "fr": "CB-7734-221",
+        "ja": "CB-7734-221",
+    },
+    "ml-q057": {"en": "GW-0193", "de": "GW-0193", "es": "GW-0193", "fr": "GW-0193", "ja": "GW-0193"},
+    "ml-q058": {"en": "X71904425", "de": "X71904425", "es": "X71904425", "fr": "X71904425", "ja": "X71904425"},
+    "ml-q061": {
+        "en": "BU-2210-7783",
+        "de": "BU-2210-7783",
+        "es": "BU-2210-7783",
+        "fr": "BU-2210-7783",
+        "ja": "BU-2210-7783",
+    },
+    "ml-q064": {"en": "GX-482-K", "de": "GX-482-K", "es": "GX-482-K", "fr": "GX-482-K", "ja": "GX-482-K"},
+    "ml-q068": {"en": "LX7Q2M", "de": "LX7Q2M", "es": "LX7Q2M", "fr": "LX7Q2M", "ja": "LX7Q2M"},
+    "ml-q069": {"en": "Gustav", "de": "Gustav", "es": "Gustav", "fr": "Gustav", "ja": "グスタフ"},
+    "ml-q076": {"en": "Wingspan", "de": "Wingspan", "es": "Wingspan", "fr": "Wingspan", "ja": "Wingspan"},
 }
 
 problems = []
@@ -112,9 +148,16 @@ def ids_in(text):
     out = set()
     for t in ID_RE.findall(text):
         has_digit = any(c.isdigit() for c in t)
-        if (has_digit and not any(c.islower() for c in t)
-                and (any(c.isalpha() for c in t) or "-" in t) and len(t) >= 5) or \
-           (t.isdigit() and len(t) >= 6) or (t.endswith("-dev") or t.endswith(".app")):
+        if (
+            (
+                has_digit
+                and not any(c.islower() for c in t)
+                and (any(c.isalpha() for c in t) or "-" in t)
+                and len(t) >= 5
+            )
+            or (t.isdigit() and len(t) >= 6)
+            or t.endswith(("-dev", ".app"))
+        ):
             out.add(t)
     return out
 
@@ -127,6 +170,7 @@ for item, langs in by_item.items():
             if tok not in m["content"]:
                 bad(f"{m['id']}: identifier {tok!r} from the English memory is missing")
 
+
 # Japanese: no spaces between Japanese words (spaces only between ASCII runs)
 def is_ascii_word(c):
     return c.isascii() and (c.isalnum() or c in "=+-.")
@@ -137,9 +181,9 @@ for mid, m in by_id.items():
         continue
     t = m["content"]
     for i, c in enumerate(t):
-        if c in " \u3000":
-            if c == "\u3000" or not (0 < i < len(t) - 1 and is_ascii_word(t[i - 1]) and is_ascii_word(t[i + 1])):
-                bad(f"{mid}: space next to Japanese text at {i}: {t!r}")
+        between_latin = 0 < i < len(t) - 1 and is_ascii_word(t[i - 1]) and is_ascii_word(t[i + 1])
+        if c in " \u3000" and (c == "\u3000" or not between_latin):
+            bad(f"{mid}: space next to Japanese text at {i}: {t!r}")
 
 # ---- queries --------------------------------------------------------------
 q_by_item = collections.defaultdict(dict)
@@ -197,8 +241,12 @@ for item, toks in KEYWORD_TOKENS.items():
 
 # ---- summary --------------------------------------------------------------
 print(f"memories: {len(mems)} ({len(by_item)} items x {len(LANGS)} languages)")
-print("  by type:", dict(sorted(collections.Counter(m['memory_type'] for m in by_item_lang.values()).items()))
-      if (by_item_lang := {i: langs["en"] for i, langs in by_item.items() if "en" in langs}) else "")
+print(
+    "  by type:",
+    dict(sorted(collections.Counter(m["memory_type"] for m in by_item_lang.values()).items()))
+    if (by_item_lang := {i: langs["en"] for i, langs in by_item.items() if "en" in langs})
+    else "",
+)
 print(f"queries: {len(qs)} ({len(q_by_item)} items x {len(LANGS)} languages)")
 print("  by kind:", dict(collections.Counter(langs["en"]["kind"] for langs in q_by_item.values() if "en" in langs)))
 
@@ -209,7 +257,7 @@ if "--bm25" in sys.argv:
         text = norm(text)
         if lang == "ja":
             s = re.sub(r"\s+", "", text)
-            return [s[i:i + 2] for i in range(len(s) - 1)]
+            return [s[i : i + 2] for i in range(len(s) - 1)]
         return re.findall(r"\w+", text)
 
     for lang in LANGS:
@@ -236,8 +284,9 @@ if "--bm25" in sys.argv:
             r[0] += 1
             r[1] += bool(rel & set(ranked[:1]))
             r[2] += bool(rel & set(ranked[:5]))
-        print(f"  bm25 {lang}: " + ", ".join(
-            f"{k} {v[1] / v[0]:.2f}/{v[2] / v[0]:.2f}" for k, v in sorted(res.items())))
+        print(
+            f"  bm25 {lang}: " + ", ".join(f"{k} {v[1] / v[0]:.2f}/{v[2] / v[0]:.2f}" for k, v in sorted(res.items()))
+        )
 
 if problems:
     print(f"\n{len(problems)} problem(s):")
