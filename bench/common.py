@@ -62,8 +62,9 @@ def dir_bytes(path: Path) -> int:
 
 
 def machine() -> dict[str, str]:
-    import mcp  # noqa: F401
     from importlib.metadata import version
+
+    import mcp  # noqa: F401
 
     cpu = "unknown"
     try:

@@ -25,10 +25,10 @@ WORK = Path(tempfile.mkdtemp(prefix="expiring-memory-bench-pg-"))
 os.environ["MEM0_TELEMETRY"] = "False"
 os.environ["MEM0_DIR"] = str(WORK / "mem0")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from bench import common  # noqa: E402
-from bench.common import ROOT, USER, Sample, ms  # noqa: E402
+from bench import common
+from bench.common import ROOT, USER, Sample, ms
 
 QUERY_COUNT = 60
 
@@ -54,8 +54,10 @@ def start_postgres() -> Any:
 
 def config_file(uri: str, table: str) -> Path:
     path = WORK / f"{table}.yaml"
-    path.write_text(f"vector_store:\n  provider: pgvector\n  config:\n    connection_string: '{uri}'\n"
-                    f"    collection_name: {table}\n")
+    path.write_text(
+        f"vector_store:\n  provider: pgvector\n  config:\n    connection_string: '{uri}'\n"
+        f"    collection_name: {table}\n"
+    )
     return path
 
 
@@ -64,21 +66,30 @@ def open_ours(uri: str, table: str, embedder: Any, clock: Clock) -> Any:
     from expiring_memory_mcp.memories import MemoryService
     from expiring_memory_mcp.settings import Settings
 
-    settings = Settings(data_dir=WORK / f"data-{table}", user_id=USER, backend="mem0",
-                        mem0_config=config_file(uri, table), sweep_interval_seconds=10**9)
+    settings = Settings(
+        data_dir=WORK / f"data-{table}",
+        user_id=USER,
+        backend="mem0",
+        mem0_config=config_file(uri, table),
+        sweep_interval_seconds=10**9,
+    )
     return MemoryService(settings, clock, lambda: open_backend(settings, embedder))  # swept at load, then not
 
 
 def open_reference(uri: str, table: str, embedder: Any) -> Any:
     from mem0 import Memory
 
-    memory = Memory.from_config({
-        "vector_store": {"provider": "pgvector", "config": {"connection_string": uri, "collection_name": table,
-                                                            "embedding_model_dims": 384}},
-        "embedder": {"provider": "lmstudio", "config": {"embedding_dims": 384}},
-        "llm": {"provider": "lmstudio", "config": {}},
-        "history_db_path": str(WORK / f"{table}-history.db"),
-    })
+    memory = Memory.from_config(
+        {
+            "vector_store": {
+                "provider": "pgvector",
+                "config": {"connection_string": uri, "collection_name": table, "embedding_model_dims": 384},
+            },
+            "embedder": {"provider": "lmstudio", "config": {"embedding_dims": 384}},
+            "llm": {"provider": "lmstudio", "config": {}},
+            "history_db_path": str(WORK / f"{table}-history.db"),
+        }
+    )
     memory.embedding_model = embedder
     return memory
 
@@ -108,8 +119,12 @@ def latency(uri: str, n: int, embedder: Any, texts: list[str], vectors: np.ndarr
     ours = timed(lambda q: service.recall(q, None, 5), queries)
     ref = timed(lambda q: reference.search(q, top_k=5, filters={"user_id": USER}), queries)
     service.close()
-    return [f"| {n:,} | {ms(ours.median)} / {ms(ours.p95)} | {ms(ref.median)} / {ms(ref.p95)} | "
-            f"{ours.median / ref.median:.2f}× | {load_ours:.1f} s / {load_ref:.1f} s |"]
+    return [
+        (
+            f"| {n:,} | {ms(ours.median)} / {ms(ours.p95)} | {ms(ref.median)} / {ms(ref.p95)} | "
+            f"{ours.median / ref.median:.2f}× | {load_ours:.1f} s / {load_ref:.1f} s |"
+        )
+    ]
 
 
 def starvation(uri: str, n: int, embedder: Any) -> str:
@@ -121,8 +136,10 @@ def starvation(uri: str, n: int, embedder: Any) -> str:
     closer /= np.linalg.norm(closer, axis=1, keepdims=True)
     vectors = np.vstack([closer, embedder.encode([live_text])])
     now = datetime.now(UTC)
-    payloads = [common.tool_payload(f"Shopping for a laptop: candidate {k}", "cache", now + timedelta(minutes=1), now)
-                for k in range(n)] + [common.tool_payload(live_text, "session", now + timedelta(days=7), now)]
+    payloads = [
+        common.tool_payload(f"Shopping for a laptop: candidate {k}", "cache", now + timedelta(minutes=1), now)
+        for k in range(n)
+    ] + [common.tool_payload(live_text, "session", now + timedelta(days=7), now)]
     ids = [str(uuid.uuid4()) for _ in range(n + 1)]
     clock = Clock(now)
     service = open_ours(uri, f"starve_ours_{n}", embedder, clock)
@@ -143,8 +160,10 @@ def starvation(uri: str, n: int, embedder: Any) -> str:
     top5 = reference.search(query, top_k=5, filters={"user_id": USER})["results"]
     ours_ok = bool(found) and found[0].content == live_text
     ref_ok = any(m["memory"] == live_text for m in top5)
-    return (f"| {n:,} | {'found' if ours_ok else 'missed'} | {'found' if ref_ok else 'missed'} ({len(top5)} results) "
-            f"| {purged:,} in {ms(purge_seconds)}, {left} row left |")
+    return (
+        f"| {n:,} | {'found' if ours_ok else 'missed'} | {'found' if ref_ok else 'missed'} ({len(top5)} results) "
+        f"| {purged:,} in {ms(purge_seconds)}, {left} row left |"
+    )
 
 
 def main() -> None:
@@ -159,28 +178,47 @@ def main() -> None:
     from expiring_memory_mcp.embedder import MiniLMEmbedder
 
     embedder = MiniLMEmbedder()
-    memories, query_rows = common.load_jsonl(common.DATA / "memories.jsonl"), common.load_jsonl(common.DATA / "queries.jsonl")
+    memories, query_rows = (
+        common.load_jsonl(common.DATA / "memories.jsonl"),
+        common.load_jsonl(common.DATA / "queries.jsonl"),
+    )
     texts = [m["content"] for m in memories]
     vectors = embedder.encode(texts)
     queries = [q["query"] for q in query_rows][:QUERY_COUNT]
     server, started = start_postgres()
     uri = server.get_uri()
     try:
-        out = [f"# Postgres + pgvector: the mem0 backend against Mem0 itself ({args.scale}, "
-               f"{datetime.now(UTC):%Y-%m-%d})", "", __doc__.split("\n\n")[1].replace("\n", " "), "",
-               f"PostgreSQL with pgvector started in {started:.2f} s. Machine: "
-               + ", ".join(f"{k} {v}" for k, v in common.machine().items()) + ".", "",
-               "## Recall latency", "",
-               f"{len(queries)} queries from `bench/data`, `limit=5`, in process (no MCP), after 5 warm-up queries.",
-               "", "| memories | ours p50 / p95 | Mem0 p50 / p95 | ours ÷ Mem0 | preload ours / Mem0 |",
-               "|---|---|---|---|---|"]
+        out = [
+            f"# Postgres + pgvector: the mem0 backend against Mem0 itself ({args.scale}, {datetime.now(UTC):%Y-%m-%d})",
+            "",
+            __doc__.split("\n\n")[1].replace("\n", " "),
+            "",
+            f"PostgreSQL with pgvector started in {started:.2f} s. Machine: "
+            + ", ".join(f"{k} {v}" for k, v in common.machine().items())
+            + ".",
+            "",
+            "## Recall latency",
+            "",
+            f"{len(queries)} queries from `bench/data`, `limit=5`, in process (no MCP), after 5 warm-up queries.",
+            "",
+            "| memories | ours p50 / p95 | Mem0 p50 / p95 | ours ÷ Mem0 | preload ours / Mem0 |",
+            "|---|---|---|---|---|",
+        ]
         for n in sizes:
             out += latency(uri, n, embedder, texts, vectors, queries)
-        out += ["", "## Starvation and purge", "",
+        out += [
+            "",
+            "## Starvation and purge",
+            "",
+            (
                 "One live memory behind N expired memories whose vectors are closer to the query. Ours: expired by "
                 "the precise instant, not swept; then the sweep runs. Mem0: expired by its `expiration_date` "
-                "(yesterday), `search(top_k=5)`.", "",
-                "| N expired | ours `recall(limit=5)` | Mem0 `search(top_k=5)` | our sweep |", "|---|---|---|---|"]
+                "(yesterday), `search(top_k=5)`."
+            ),
+            "",
+            "| N expired | ours `recall(limit=5)` | Mem0 `search(top_k=5)` | our sweep |",
+            "|---|---|---|---|",
+        ]
         out += [starvation(uri, n, embedder) for n in starve]
         out += ["", f"Run: `python -m bench.pgvector{' --scale smoke' if args.scale == 'smoke' else ''}`.", ""]
         out_path.parent.mkdir(parents=True, exist_ok=True)

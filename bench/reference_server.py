@@ -49,8 +49,9 @@ def main() -> None:
     def add(content: str, memory_type: str, days: float | None) -> dict:
         expiry = None if days is None else (datetime.now(UTC) + timedelta(days=days)).date().isoformat()
         with lock:
-            result = memory.add(content, user_id=user, metadata={"type": memory_type}, expiration_date=expiry,
-                                infer=False)
+            result = memory.add(
+                content, user_id=user, metadata={"type": memory_type}, expiration_date=expiry, infer=False
+            )
         return {"id": result["results"][0]["id"], "expiration_date": expiry}
 
     @server.tool()
@@ -76,8 +77,10 @@ def main() -> None:
         until = (datetime.now(UTC) + timedelta(days=within_days)).date().isoformat()
         with lock:
             listed = memory.get_all(filters={"user_id": user}, top_k=1000)["results"]
-        soon = sorted((m for m in listed if m.get("expiration_date") and m["expiration_date"] <= until),
-                      key=lambda m: m["expiration_date"])
+        soon = sorted(
+            (m for m in listed if m.get("expiration_date") and m["expiration_date"] <= until),
+            key=lambda m: m["expiration_date"],
+        )
         return {"memories": [{"id": m["id"], "content": m["memory"]} for m in soon[:limit]]}
 
     server.run("stdio")

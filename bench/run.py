@@ -1,7 +1,7 @@
 """The benchmark: this project against Mem0's defaults (Qdrant local, same embedder), side by side in one run.
 
-    python -m bench.run                 # full sizes, writes bench/RESULTS.md (about 20-30 minutes)
-    python -m bench.run --scale smoke   # small sizes, under a minute, writes bench/out/RESULTS-smoke.md
+python -m bench.run                 # full sizes, writes bench/RESULTS.md (about 20-30 minutes)
+python -m bench.run --scale smoke   # small sizes, under a minute, writes bench/out/RESULTS-smoke.md
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ os.environ["MEM0_TELEMETRY"] = "False"
 os.environ["MEM0_DIR"] = str(WORK / "mem0")
 os.environ["ORT_DISABLE_TELEMETRY"] = "1"
 
-import anyio  # noqa: E402
-import numpy as np  # noqa: E402
+import anyio
+import numpy as np
 
-from bench import common  # noqa: E402
-from bench.common import BIN, DATA, ROOT, USER, Sample, Server, base_env, ms, ratio, secs  # noqa: E402
+from bench import common
+from bench.common import BIN, DATA, ROOT, USER, Sample, Server, base_env, ms, ratio, secs
 
 
 @dataclass(frozen=True)
@@ -142,8 +142,9 @@ async def cold_start(scale: Scale, out: list[str]) -> None:
     ours_dir, ref_dir = fresh("cold-ours"), fresh("cold-ref")
     preload_ours(ours_dir, v, p, i)
     preload_reference(ref_dir, v, p, i)
-    rows: dict[str, Sample] = {name: Sample([]) for name in (
-        "bare-list", "import-mem0", "ours-list", "ours-recall", "ref-list", "ref-recall")}
+    rows: dict[str, Sample] = {
+        name: Sample([]) for name in ("bare-list", "import-mem0", "ours-list", "ours-recall", "ref-list", "ref-recall")
+    }
     for _ in range(scale.cold_runs):  # interleaved, so load on the machine hits every row alike
         rows["bare-list"].values.append(await spawn_to_tools_list(bare(fresh("cold-bare"))))
         rows["import-mem0"].values.append(import_mem0())
@@ -155,17 +156,25 @@ async def cold_start(scale: Scale, out: list[str]) -> None:
     out += [
         "## 1. Cold start",
         "",
-        f"Spawn of a stdio server until the SDK client has the answer, {scale.cold_runs} runs each, interleaved; "
-        "stores hold 1,000 memories. Goal: `tools/list` within 1.3× of the bare SDK server; first recall within 3 s.",
+        (
+            f"Spawn of a stdio server until the SDK client has the answer, {scale.cold_runs} runs each, interleaved; "
+            "stores hold 1,000 memories. Goal: `tools/list` within 1.3× of the bare SDK server; first recall within 3 s."
+        ),
         "",
         "| what | median | p95 | vs bare MCPServer |",
         "|---|---|---|---|",
         f"| bare `MCPServer`, no tools: spawn → `tools/list` | {secs(bare_list)} | {secs(rows['bare-list'].p95)} | 1.00× |",
-        f"| `python -c \"import mem0\"` | {secs(rows['import-mem0'].median)} | {secs(rows['import-mem0'].p95)} | "
-        f"{rows['import-mem0'].median / bare_list:.2f}× |",
+        (
+            f'| `python -c "import mem0"` | {secs(rows["import-mem0"].median)} | {secs(rows["import-mem0"].p95)} | '
+            f"{rows['import-mem0'].median / bare_list:.2f}× |"
+        ),
     ]
-    for key, label in (("ours-list", "**ours**: spawn → `tools/list`"), ("ours-recall", "**ours**: spawn → first `recall`"),
-                       ("ref-list", "reference: spawn → `tools/list`"), ("ref-recall", "reference: spawn → first `recall`")):
+    for key, label in (
+        ("ours-list", "**ours**: spawn → `tools/list`"),
+        ("ours-recall", "**ours**: spawn → first `recall`"),
+        ("ref-list", "reference: spawn → `tools/list`"),
+        ("ref-recall", "reference: spawn → first `recall`"),
+    ):
         sample = rows[key]
         out.append(f"| {label} | {secs(sample.median)} | {secs(sample.p95)} | {sample.median / bare_list:.2f}× |")
     out += ["", f"First recall: reference / ours = {ratio(rows['ref-recall'].median, rows['ours-recall'].median)}.", ""]
@@ -178,7 +187,8 @@ async def warm(server: Server, calls: int, queries: list[str]) -> dict[str, Any]
     async with common.session(server) as (client, pid):
         await client.call_tool("recall", {"query": "warm up"})
         write = await common.timed_calls(
-            client, lambda i: ("remember_temporary", {"content": f"Bench write {i}: looked at item {i * 7919}"}), calls)
+            client, lambda i: ("remember_temporary", {"content": f"Bench write {i}: looked at item {i * 7919}"}), calls
+        )
         read = await common.timed_calls(client, lambda i: ("recall", {"query": queries[i % len(queries)]}), calls)
         soon = await common.timed_calls(client, lambda i: ("expiring_soon", {"within_days": 7}), calls)
         return {"remember_temporary": write, "recall": read, "expiring_soon": soon, "rss": common.rss_bytes(pid)}
@@ -191,9 +201,11 @@ async def warm_latency(scale: Scale, out: list[str]) -> None:
     out += [
         "## 2. Warm tool latency over stdio",
         "",
-        "One user's scope; mix: 40% permanent, 50% live temporary (1-60 days left), 10% expired. Stores are loaded "
-        "through each store's own insert path with payloads shaped as the tools write them (vectors: the retrieval "
-        "set's, varied by noise). Then one stdio session per server: a warm-up recall, then sequential calls.",
+        (
+            "One user's scope; mix: 40% permanent, 50% live temporary (1-60 days left), 10% expired. Stores are loaded "
+            "through each store's own insert path with payloads shaped as the tools write them (vectors: the retrieval "
+            "set's, varied by noise). Then one stdio session per server: a warm-up recall, then sequential calls."
+        ),
         "Goal: recall p50 ≤ 20 ms at 10k and ≤ 50 ms at 100k, and ≥ 10× faster than the reference at 10k.",
         "",
         "| memories | tool | ours p50 | ours p95 | reference p50 | reference p95 | reference / ours (p50) |",
@@ -212,8 +224,10 @@ async def warm_latency(scale: Scale, out: list[str]) -> None:
         theirs = await warm(reference(ref_dir), ref_calls, queries)
         for tool in ("remember_temporary", "recall", "expiring_soon"):
             a, b = mine[tool], theirs[tool]
-            out.append(f"| {size:,} | `{tool}` | {ms(a.median)} | {ms(a.p95)} | {ms(b.median)} | {ms(b.p95)} "
-                       f"| {ratio(b.median, a.median)} |")
+            out.append(
+                f"| {size:,} | `{tool}` | {ms(a.median)} | {ms(a.p95)} | {ms(b.median)} | {ms(b.p95)} "
+                f"| {ratio(b.median, a.median)} |"
+            )
         footprint.append(
             f"| {size:,} | {common.mib(mine['rss'])} | {common.mib(theirs['rss'])} | {ours_bytes / size:,.0f} B "
             f"| {ref_bytes / size:,.0f} B | {secs(load_ours)} | {secs(load_ref)} |"
@@ -243,12 +257,11 @@ class Clock:
 
 
 def starvation_case(n: int) -> tuple[bool, int, bool, int, bool, int]:
+    from bench.reference_server import build_reference
     from expiring_memory_mcp.backends.embedded import EmbeddedBackend
     from expiring_memory_mcp.mem0_setup import build_memory
     from expiring_memory_mcp.memories import MemoryService
     from expiring_memory_mcp.settings import Settings
-
-    from bench.reference_server import build_reference
 
     query = "shopping for a laptop"
     live_text = "Looking at notebook computers for college"
@@ -263,8 +276,10 @@ def starvation_case(n: int) -> tuple[bool, int, bool, int, bool, int]:
 
     # Ours: the expired ones expire one minute from now; the clock then moves two minutes on (no sweep runs).
     ours_dir = fresh(f"starve-ours-{n}")
-    payloads = [common.tool_payload(f"Shopping for a laptop: candidate {k}", "cache", now + timedelta(minutes=1), now)
-                for k in range(n)] + [common.tool_payload(live_text, "session", now + timedelta(days=7), now)]
+    payloads = [
+        common.tool_payload(f"Shopping for a laptop: candidate {k}", "cache", now + timedelta(minutes=1), now)
+        for k in range(n)
+    ] + [common.tool_payload(live_text, "session", now + timedelta(days=7), now)]
     ids = [f"00000000-0000-4000-8000-{k:012d}" for k in range(n + 1)]
     memory, store = build_memory(ours_dir, emb)
     common.bulk_insert(store, vectors, payloads, ids)
@@ -280,30 +295,40 @@ def starvation_case(n: int) -> tuple[bool, int, bool, int, bool, int]:
     # Reference: Mem0's own expiry (a date before today), hidden after a pool of max(4 x top_k, 60).
     ref_dir = fresh(f"starve-ref-{n}")
     yesterday = (now - timedelta(days=1)).date().isoformat()
-    ref_payloads = [{**p, "expiration_date": yesterday} for p in payloads[:-1]] + [{**payloads[-1], "expiration_date": None}]
+    ref_payloads = [{**p, "expiration_date": yesterday} for p in payloads[:-1]] + [
+        {**payloads[-1], "expiration_date": None}
+    ]
     ref = build_reference(ref_dir)
     common.bulk_insert(ref.vector_store, vectors, ref_payloads, ids)
     top5 = ref.search(query, top_k=5, filters={"user_id": USER})["results"]
     top50 = ref.search(query, top_k=50, filters={"user_id": USER})["results"]
     ref.vector_store.client.close()
-    return (ours_ok, len(found), any(m["memory"] == live_text for m in top5), len(top5),
-            any(m["memory"] == live_text for m in top50), len(top50))
+    return (
+        ours_ok,
+        len(found),
+        any(m["memory"] == live_text for m in top5),
+        len(top5),
+        any(m["memory"] == live_text for m in top50),
+        len(top50),
+    )
 
 
 def starvation(scale: Scale, out: list[str]) -> None:
     out += [
         "## 3. Starvation",
         "",
-        "One live memory, plus N expired memories whose vectors are closer to the query than the live one's. "
-        "Ours: expired by the precise `expires_at`, not yet swept (the store still holds all N+1 rows). "
-        "Reference: expired by Mem0's `expiration_date` (yesterday). Goal: ours finds the live memory at every N.",
+        (
+            "One live memory, plus N expired memories whose vectors are closer to the query than the live one's. "
+            "Ours: expired by the precise `expires_at`, not yet swept (the store still holds all N+1 rows). "
+            "Reference: expired by Mem0's `expiration_date` (yesterday). Goal: ours finds the live memory at every N."
+        ),
         "",
         "| N expired | ours `recall(limit=5)` | reference `search(top_k=5)` | reference `search(top_k=50)` |",
         "|---|---|---|---|",
     ]
     for n in scale.starvation:
         ok, count, ref5, n5, ref50, n50 = starvation_case(n)
-        verdict = lambda hit, k: f"{'finds it' if hit else '**misses it**'} ({k} returned)"  # noqa: E731
+        verdict = lambda hit, k: f"{'finds it' if hit else '**misses it**'} ({k} returned)"
         out.append(f"| {n:,} | {verdict(ok, count)} | {verdict(ref5, n5)} | {verdict(ref50, n50)} |")
     out.append("")
 
@@ -321,8 +346,10 @@ def cleanup(scale: Scale, out: list[str]) -> None:
     n = scale.cleanup
     now = datetime.now(UTC)
     v, _p, ids = common.realistic_mix(n, now, texts, vecs)
-    payloads = [common.tool_payload(f"{texts[k % len(texts)]} (temporary {k})", "session", now + timedelta(hours=1), now)
-                for k in range(n)]
+    payloads = [
+        common.tool_payload(f"{texts[k % len(texts)]} (temporary {k})", "session", now + timedelta(hours=1), now)
+        for k in range(n)
+    ]
 
     ours_dir = fresh("cleanup-ours")
     memory, store = build_memory(ours_dir, embedder())
@@ -355,15 +382,21 @@ def cleanup(scale: Scale, out: list[str]) -> None:
     out += [
         "## 4. Cleanup",
         "",
-        f"{n:,} temporary memories, then the clock moves past their expiry and the sweep runs "
-        "(ours: `MemoryService.sweep()`, the same call tool calls make at most every 5 minutes).",
+        (
+            f"{n:,} temporary memories, then the clock moves past their expiry and the sweep runs "
+            "(ours: `MemoryService.sweep()`, the same call tool calls make at most every 5 minutes)."
+        ),
         "",
         "| | rows before | rows after | file bytes before | file bytes after | sweep time | texts left in file |",
         "|---|---|---|---|---|---|---|",
-        f"| ours | {rows_before:,} | {rows_after:,} | {size_before:,} | {size_after:,} | {ms(took)} ({swept:,} deleted) "
-        f"| {leftover} |",
-        f"| reference | {ref_rows:,} | {ref_rows:,} (Mem0 never deletes) | {ref_size:,} | {ref_size:,} | no sweep exists "
-        f"| all ({visible} visible to `get_all`) |",
+        (
+            f"| ours | {rows_before:,} | {rows_after:,} | {size_before:,} | {size_after:,} | {ms(took)} ({swept:,} deleted) "
+            f"| {leftover} |"
+        ),
+        (
+            f"| reference | {ref_rows:,} | {ref_rows:,} (Mem0 never deletes) | {ref_size:,} | {ref_size:,} | no sweep exists "
+            f"| all ({visible} visible to `get_all`) |"
+        ),
         "",
     ]
 
@@ -392,16 +425,20 @@ async def quality(out: list[str]) -> None:
     by_id = dict(zip(ref_ids, (m["id"] for m in memories), strict=True))
     ref = build_reference(fresh("quality-ref"))
     common.bulk_insert(ref.vector_store, vectors, payloads, ref_ids)
-    ranked = [[by_id[r["id"]] for r in ref.search(x["query"], top_k=10, filters={"user_id": USER})["results"]]
-              for x in queries]
+    ranked = [
+        [by_id[r["id"]] for r in ref.search(x["query"], top_k=10, filters={"user_id": USER})["results"]]
+        for x in queries
+    ]
     rows.append(("reference: Mem0 + Qdrant local (dense; its BM25 needs a hub download)", ranked))
     ref.vector_store.client.close()
     out += [
         "## 5. Recall quality",
         "",
-        f"`bench/data/`: {len(memories)} hand-written memories, {len(queries)} queries phrased differently from their "
-        "targets (see `bench/data/README.md`). Top 10 per query; ours through the `recall` tool. Every retrieval set, "
-        "fusion and embedder: `python -m bench.quality` (bench/QUALITY.md).",
+        (
+            f"`bench/data/`: {len(memories)} hand-written memories, {len(queries)} queries phrased differently from their "
+            "targets (see `bench/data/README.md`). Top 10 per query; ours through the `recall` tool. Every retrieval set, "
+            "fusion and embedder: `python -m bench.quality` (bench/QUALITY.md)."
+        ),
         "",
         "| configuration | R@1 | R@5 | MRR | R@1 paraphrase | R@1 keyword | R@1 mixed |",
         "|---|---|---|---|---|---|---|",
@@ -409,8 +446,11 @@ async def quality(out: list[str]) -> None:
     for label, ranked in rows:
         total = q.score(retrieval.queries, ranked, any_relevant=True)
         per = q.by(retrieval.queries, ranked, lambda x: x.kind, any_relevant=True)
-        out.append(f"| {label} | {total.recall[1]:.3f} | {total.recall[5]:.3f} | {total.mrr:.3f} | "
-                   + " | ".join(f"{per[k].recall[1]:.2f}" for k in ("paraphrase", "keyword", "mixed")) + " |")
+        out.append(
+            f"| {label} | {total.recall[1]:.3f} | {total.recall[5]:.3f} | {total.mrr:.3f} | "
+            + " | ".join(f"{per[k].recall[1]:.2f}" for k in ("paraphrase", "keyword", "mixed"))
+            + " |"
+        )
     out.append("")
 
 
@@ -434,8 +474,10 @@ async def throughput(scale: Scale, out: list[str]) -> None:
     out += [
         "## 6. Throughput",
         "",
-        f"Sequential `remember_temporary` calls over one stdio session for {scale.throughput_seconds:g} s, "
-        "each a new text (embedding included).",
+        (
+            f"Sequential `remember_temporary` calls over one stdio session for {scale.throughput_seconds:g} s, "
+            "each a new text (embedding included)."
+        ),
         "",
         "| | calls/s |",
         "|---|---|",
@@ -463,10 +505,12 @@ async def main_async(scale: Scale, path: Path) -> None:
     head = [
         f"# Benchmark results ({scale.name} scale)",
         "",
-        f"Written by `python -m bench.run{'' if scale.name == 'full' else ' --scale ' + scale.name}` on "
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC in {took:.0f} s. Reference: Mem0 OSS on its default embedded "
-        "store (Qdrant local mode) with the same embedder, driven as `bench/reference_server.py`. Every comparison is "
-        "measured side by side in this one run; the machine is shared and noisy, so read the ratios.",
+        (
+            f"Written by `python -m bench.run{'' if scale.name == 'full' else ' --scale ' + scale.name}` on "
+            f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC in {took:.0f} s. Reference: Mem0 OSS on its default embedded "
+            "store (Qdrant local mode) with the same embedder, driven as `bench/reference_server.py`. Every comparison is "
+            "measured side by side in this one run; the machine is shared and noisy, so read the ratios."
+        ),
         "",
         "Machine: " + "; ".join(f"{k} {v}" for k, v in info.items()) + ".",
         "",

@@ -20,11 +20,11 @@ os.environ.setdefault("MEM0_DIR", tempfile.mkdtemp(prefix="expiring-memory-tests
 for name in [n for n in os.environ if n.startswith("EXPIRING_MEMORY_") or n in ("MEM0_API_KEY", "MEM0_HOST")]:
     del os.environ[name]
 
-from mcp import Client  # noqa: E402
+from mcp import Client
 
-from expiring_memory_mcp.app import build_server  # noqa: E402
-from expiring_memory_mcp.memories import MemoryService  # noqa: E402
-from expiring_memory_mcp.settings import Settings  # noqa: E402
+from expiring_memory_mcp.app import build_server
+from expiring_memory_mcp.memories import MemoryService
+from expiring_memory_mcp.settings import Settings
 
 
 @pytest.fixture
@@ -168,9 +168,12 @@ class PgDatabase:
 
     def raw_bytes(self) -> bytes:
         """Every payload in the database's tables of this collection (memories and entities), as text."""
-        tables = [t for (t,) in self._query(
-            f"SELECT table_name FROM information_schema.tables WHERE table_name LIKE '{self.collection}%'"
-        )]
+        tables = [
+            t
+            for (t,) in self._query(
+                f"SELECT table_name FROM information_schema.tables WHERE table_name LIKE '{self.collection}%'"
+            )
+        ]
         return b"".join(
             str(p).encode() for table in tables for (p,) in self._query(f'SELECT payload::text FROM "{table}"')
         )

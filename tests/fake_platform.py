@@ -30,8 +30,17 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 ALLOWED_FILTER_KEYS = {
-    "user_id", "agent_id", "app_id", "run_id", "created_at", "updated_at", "timestamp", "categories", "metadata",
-    "keywords", "memory_ids",
+    "user_id",
+    "agent_id",
+    "app_id",
+    "run_id",
+    "created_at",
+    "updated_at",
+    "timestamp",
+    "categories",
+    "metadata",
+    "keywords",
+    "memory_ids",
 }
 
 
@@ -66,8 +75,11 @@ class FakePlatform:
 
     def calls(self, method: str, path: str | None = None, *, prefix: bool = False) -> list[Request]:
         """The recorded requests with this method, and this path (or path prefix)."""
-        return [r for r in self.requests if r.method == method and (
-            path is None or r.path == path or (prefix and r.path.startswith(path)))]
+        return [
+            r
+            for r in self.requests
+            if r.method == method and (path is None or r.path == path or (prefix and r.path.startswith(path)))
+        ]
 
     def clear(self) -> None:
         self.requests.clear()
@@ -118,16 +130,23 @@ class FakePlatform:
         memory = {
             "id": str(uuid.uuid4()),
             "memory": " ".join(str(m.get("content", "")) for m in messages),
-            "user_id": body["user_id"], "agent_id": None, "app_id": None, "run_id": None,
+            "user_id": body["user_id"],
+            "agent_id": None,
+            "app_id": None,
+            "run_id": None,
             "metadata": dict(body.get("metadata") or {}),
             "categories": [],
             "expiration_date": body.get("expiration_date"),
-            "created_at": now, "updated_at": now,
+            "created_at": now,
+            "updated_at": now,
         }
         event_id = str(uuid.uuid4())
         self.events[event_id] = Event(memory, self.pending_polls)
-        return 200, {"message": "Memory processing has been queued for background execution", "status": "PENDING",
-                     "event_id": event_id}
+        return 200, {
+            "message": "Memory processing has been queued for background execution",
+            "status": "PENDING",
+            "event_id": event_id,
+        }
 
     def _event(self, event_id: str) -> tuple[int, Any]:
         event = self.events.get(event_id)
@@ -178,8 +197,12 @@ class FakePlatform:
         page, size = int(query.get("page", ["1"])[0]), int(query.get("page_size", ["100"])[0])
         start = (page - 1) * size
         more = start + size < len(chosen)
-        return 200, {"count": len(chosen), "next": f"/v3/memories/?page={page + 1}&page_size={size}" if more else None,
-                     "previous": None, "results": chosen[start : start + size]}
+        return 200, {
+            "count": len(chosen),
+            "next": f"/v3/memories/?page={page + 1}&page_size={size}" if more else None,
+            "previous": None,
+            "results": chosen[start : start + size],
+        }
 
     def _search(self, body: dict[str, Any]) -> tuple[int, Any]:
         chosen = self._selected(body)
@@ -200,7 +223,7 @@ def _matches(condition: dict[str, Any], memory: dict[str, Any], *, root: bool = 
     """One v2 filter condition against a memory; ValueError for what the Platform would reject."""
     if len(condition) != 1:
         raise ValueError(f"a condition holds exactly one key: {condition}")
-    (key, value), = condition.items()
+    ((key, value),) = condition.items()
     if key in ("AND", "OR", "NOT"):
         parts = value if isinstance(value, list) else [value]
         results = [_matches(part, memory) for part in parts]

@@ -67,8 +67,13 @@ class RawServer:
 
     async def send(self, message: dict[str, Any] | str | bytes) -> None:
         """One line: a message, or JSON text, or raw bytes (which need not be UTF-8)."""
-        line = message.encode() if isinstance(message, str) else message if isinstance(message, bytes) else (
-            json.dumps(message).encode())
+        line = (
+            message.encode()
+            if isinstance(message, str)
+            else message
+            if isinstance(message, bytes)
+            else (json.dumps(message).encode())
+        )
         assert self.process.stdin is not None
         await self.process.stdin.send(line + b"\n")
 
@@ -173,7 +178,7 @@ def unshare_prefix() -> list[str]:
     """The command prefix that runs a program with no network: `unshare -n` as root, else `unshare -rn`."""
     for prefix in (["unshare", "-n"], ["unshare", "-rn"]):
         try:
-            if subprocess.run([*prefix, "true"], capture_output=True, timeout=10).returncode == 0:
+            if subprocess.run([*prefix, "true"], check=False, capture_output=True, timeout=10).returncode == 0:
                 return prefix
         except (OSError, subprocess.SubprocessError):
             continue

@@ -34,7 +34,13 @@ def script(
     env: dict[str, str], *args: str, stdin: str | None = None, **extra_env: str
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [SCRIPT, *args], env={**env, **extra_env}, input=stdin, capture_output=True, text=True, timeout=120
+        [SCRIPT, *args],
+        env={**env, **extra_env},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -65,18 +71,45 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """A data dir filled once, through `import`, and then only read: memories that expire in 1 hour, 3 days and
     20 days (from the real clock), and two permanent ones."""
     tmp_path = tmp_path_factory.mktemp("seeded")
-    (tmp_path / "seed.jsonl").write_text(jsonl([
-        {"content": "Parking spot is B12", "memory_type": "cache", "expires_at": later(hours=1),
-         "created_at": "2026-01-05T08:00:00Z", "metadata": {}},
-        {"content": "Dentist on Thursday at 9", "memory_type": "reminder", "expires_at": later(days=3),
-         "created_at": "2026-01-04T08:00:00Z", "metadata": {"room": "4"}},
-        {"content": "Planning a trip to Lisbon in spring", "memory_type": "session", "expires_at": later(days=20),
-         "created_at": "2026-01-03T08:00:00Z"},
-        {"content": "Prefers tea over coffee", "memory_type": "preference", "expires_at": None,
-         "created_at": "2026-01-02T08:00:00.123456Z", "metadata": {"source": "chat", "strength": 2, "sure": True}},
-        {"content": "Allergic to peanuts", "memory_type": "fact", "expires_at": None,
-         "created_at": "2024-05-01T10:00:00.000000Z"},
-    ]))
+    (tmp_path / "seed.jsonl").write_text(
+        jsonl(
+            [
+                {
+                    "content": "Parking spot is B12",
+                    "memory_type": "cache",
+                    "expires_at": later(hours=1),
+                    "created_at": "2026-01-05T08:00:00Z",
+                    "metadata": {},
+                },
+                {
+                    "content": "Dentist on Thursday at 9",
+                    "memory_type": "reminder",
+                    "expires_at": later(days=3),
+                    "created_at": "2026-01-04T08:00:00Z",
+                    "metadata": {"room": "4"},
+                },
+                {
+                    "content": "Planning a trip to Lisbon in spring",
+                    "memory_type": "session",
+                    "expires_at": later(days=20),
+                    "created_at": "2026-01-03T08:00:00Z",
+                },
+                {
+                    "content": "Prefers tea over coffee",
+                    "memory_type": "preference",
+                    "expires_at": None,
+                    "created_at": "2026-01-02T08:00:00.123456Z",
+                    "metadata": {"source": "chat", "strength": 2, "sure": True},
+                },
+                {
+                    "content": "Allergic to peanuts",
+                    "memory_type": "fact",
+                    "expires_at": None,
+                    "created_at": "2024-05-01T10:00:00.000000Z",
+                },
+            ]
+        )
+    )
     env = cli_env(tmp_path, tmp_path / "data")
     out = ok(script(env, "import", str(tmp_path / "seed.jsonl")))
     assert "5 added, 0 refreshed, 0 unchanged, 0 skipped (already expired), 0 invalid lines" in out
@@ -88,8 +121,21 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 def test_remember_prints_the_memory_and_list_shows_it_with_local_and_relative_expiry(tmp_path: Path) -> None:
     env = cli_env(tmp_path, tmp_path / "data")
-    shown = ok(script(env, "remember", "Dentist on Thursday at 9", "--type", "reminder", "--ttl", "2d",
-                      "--metadata", "room=4", "--metadata", "source=cli"))
+    shown = ok(
+        script(
+            env,
+            "remember",
+            "Dentist on Thursday at 9",
+            "--type",
+            "reminder",
+            "--ttl",
+            "2d",
+            "--metadata",
+            "room=4",
+            "--metadata",
+            "source=cli",
+        )
+    )
     assert shown.startswith("Remembered:\n")
     assert re.search(rf"expires +{LOCAL_TIME} \(in 2 days\)", shown), shown
     assert re.search(r"metadata +room=4, source=\"cli\"\n", shown), shown  # numbers stay numbers
@@ -109,7 +155,9 @@ def test_remember_prints_the_memory_and_list_shows_it_with_local_and_relative_ex
 def test_list_json_gives_every_live_memory_soonest_expiry_first_permanent_last(seeded: dict[str, str]) -> None:
     everything = json.loads(ok(script(seeded, "list", "--json")))["memories"]
     assert [m["content"] for m in everything][:3] == [
-        "Parking spot is B12", "Dentist on Thursday at 9", "Planning a trip to Lisbon in spring"
+        "Parking spot is B12",
+        "Dentist on Thursday at 9",
+        "Planning a trip to Lisbon in spring",
     ]
     assert {m["content"] for m in everything[3:]} == {"Prefers tea over coffee", "Allergic to peanuts"}
     tea = next(m for m in everything if m["content"] == "Prefers tea over coffee")
@@ -171,11 +219,22 @@ def test_export_then_import_into_a_fresh_data_dir_round_trips_and_a_second_impor
 
 
 def test_import_skips_expired_memories_and_reports_invalid_lines_with_their_numbers(tmp_path: Path) -> None:
-    lines = jsonl([
-        {"content": "Old news", "memory_type": "session", "created_at": "2020-01-01T00:00:00Z",
-         "expires_at": "2020-01-08T00:00:00Z", "metadata": {}},
-        {"content": "Speaks Portuguese", "memory_type": "fact", "expires_at": None},
-    ]) + "not json\n\n" + jsonl([{"content": "No expiry given", "memory_type": "fact"}])
+    lines = (
+        jsonl(
+            [
+                {
+                    "content": "Old news",
+                    "memory_type": "session",
+                    "created_at": "2020-01-01T00:00:00Z",
+                    "expires_at": "2020-01-08T00:00:00Z",
+                    "metadata": {},
+                },
+                {"content": "Speaks Portuguese", "memory_type": "fact", "expires_at": None},
+            ]
+        )
+        + "not json\n\n"
+        + jsonl([{"content": "No expiry given", "memory_type": "fact"}])
+    )
     (tmp_path / "mixed.jsonl").write_text(lines)
     env = cli_env(tmp_path, tmp_path / "data")
 
@@ -235,8 +294,19 @@ def test_a_bad_setting_is_a_one_line_error(tmp_path: Path) -> None:
 
 def test_help_lists_every_command(tmp_path: Path) -> None:
     out = ok(script(cli_env(tmp_path, tmp_path / "data"), "--help"))
-    for command in ("serve", "remember", "recall", "expiring", "list", "forget", "renew", "purge", "stats",
-                    "export", "import"):
+    for command in (
+        "serve",
+        "remember",
+        "recall",
+        "expiring",
+        "list",
+        "forget",
+        "renew",
+        "purge",
+        "stats",
+        "export",
+        "import",
+    ):
         assert re.search(rf"^    {command} ", out, re.MULTILINE), command
 
 
@@ -262,16 +332,13 @@ def run(settings: Settings, clock: Any, embedder: Any) -> Callable[..., tuple[in
     def run_cli(*argv: str, user: str | None = None) -> tuple[int, str]:
         chosen = settings.model_copy(update={"user_id": user}) if user else settings
         out = io.StringIO()
-        code = cli.run(list(argv), chosen, clock=clock, build=partial(open_backend, chosen, embedder),
-                       stdout=out)
+        code = cli.run(list(argv), chosen, clock=clock, build=partial(open_backend, chosen, embedder), stdout=out)
         return code, out.getvalue()
 
     return run_cli
 
 
-def test_purge_dry_run_lists_what_expired_and_purge_deletes_it_and_counts_it(
-    run, clock, db, capsys
-) -> None:
+def test_purge_dry_run_lists_what_expired_and_purge_deletes_it_and_counts_it(run, clock, db, capsys) -> None:
     run("remember", "Parking spot is B12", "--type", "cache", "--ttl", "1h")
     run("remember", "Prefers aisle seats", "--permanent")
     run("remember", "Bob's parking spot is C3", "--type", "cache", "--ttl", "30m", user="bob")
@@ -305,14 +372,21 @@ def test_stats_database_size_includes_the_write_ahead_log(run, db) -> None:
     assert stats["data_dir"] == str(db.path.parent)
 
 
-def test_import_skips_what_has_expired_by_the_clock_and_keeps_exact_instants(
-    run, clock, tmp_path: Path
-) -> None:
+def test_import_skips_what_has_expired_by_the_clock_and_keeps_exact_instants(run, clock, tmp_path: Path) -> None:
     soon, far = clock.now() + timedelta(hours=1), clock.now() + timedelta(days=40, microseconds=7)
-    (tmp_path / "in.jsonl").write_text(jsonl([
-        {"content": "Soon gone", "memory_type": "cache", "expires_at": iso(soon), "created_at": "2026-01-01T00:00:00Z"},
-        {"content": "Here a while", "memory_type": "chat", "expires_at": iso(far), "metadata": {"n": 1.5}},
-    ]))
+    (tmp_path / "in.jsonl").write_text(
+        jsonl(
+            [
+                {
+                    "content": "Soon gone",
+                    "memory_type": "cache",
+                    "expires_at": iso(soon),
+                    "created_at": "2026-01-01T00:00:00Z",
+                },
+                {"content": "Here a while", "memory_type": "chat", "expires_at": iso(far), "metadata": {"n": 1.5}},
+            ]
+        )
+    )
     clock.advance(hours=2)
     code, out = run("import", str(tmp_path / "in.jsonl"), "--json")
     assert code == 0
@@ -325,9 +399,9 @@ def test_import_skips_what_has_expired_by_the_clock_and_keeps_exact_instants(
 def test_importing_a_later_expiry_refreshes_the_live_twin(run, clock, tmp_path: Path) -> None:
     run("remember", "Reading about sourdough", "--ttl", "2d")
     later_expiry = iso(clock.now() + timedelta(days=9))
-    (tmp_path / "in.jsonl").write_text(jsonl([
-        {"content": "reading about  SOURDOUGH", "memory_type": "session", "expires_at": later_expiry}
-    ]))
+    (tmp_path / "in.jsonl").write_text(
+        jsonl([{"content": "reading about  SOURDOUGH", "memory_type": "session", "expires_at": later_expiry}])
+    )
     assert json.loads(run("import", str(tmp_path / "in.jsonl"), "--json")[1])["refreshed"] == 1
     [memory] = json.loads(run("list", "--json")[1])["memories"]
     assert (memory["content"], memory["expires_at"]) == ("Reading about sourdough", later_expiry)

@@ -26,11 +26,51 @@ IN_FLIGHT_PER_PROCESS = 4
 SHARED_TEXTS = 24  # remembered by every process, temporary and permanent, to race the refresh rule with itself
 BURSTS = 40  # of each process's calls, in lockstep: all processes send the same new text at the same instant
 SHORT_LIFE_DAYS = 2e-5  # about 1.7 seconds: these expire during the run, so sweeps delete while others write
-WORDS = (
-    "amber basil cedar dune ember fjord garnet harbor iris juniper kestrel lagoon maple nectar orchid pebble quartz"
-    " raven saffron tundra umber velvet willow yarrow zephyr alpine bramble cobalt delta falcon glacier heron indigo"
-    " jasper lotus meadow nimbus onyx prairie quill russet sierra thistle"
-).split()
+WORDS = [
+    "amber",
+    "basil",
+    "cedar",
+    "dune",
+    "ember",
+    "fjord",
+    "garnet",
+    "harbor",
+    "iris",
+    "juniper",
+    "kestrel",
+    "lagoon",
+    "maple",
+    "nectar",
+    "orchid",
+    "pebble",
+    "quartz",
+    "raven",
+    "saffron",
+    "tundra",
+    "umber",
+    "velvet",
+    "willow",
+    "yarrow",
+    "zephyr",
+    "alpine",
+    "bramble",
+    "cobalt",
+    "delta",
+    "falcon",
+    "glacier",
+    "heron",
+    "indigo",
+    "jasper",
+    "lotus",
+    "meadow",
+    "nimbus",
+    "onyx",
+    "prairie",
+    "quill",
+    "russet",
+    "sierra",
+    "thistle",
+]
 
 
 def sentence(rng: random.Random, tag: str) -> str:
@@ -98,15 +138,22 @@ async def drive(
             if rng.random() < 0.35:
                 record = await call("remember_permanent", content=text, memory_type=rng.choice(["fact", "account"]))
             else:
-                record = await call("remember_temporary", content=text,
-                                    memory_type=rng.choice(["session", "chat", "reminder", "cache"]),
-                                    **({"expires_in_days": rng.uniform(2, 90)} if rng.random() < 0.5 else {}))
+                record = await call(
+                    "remember_temporary",
+                    content=text,
+                    memory_type=rng.choice(["session", "chat", "reminder", "cache"]),
+                    **({"expires_in_days": rng.uniform(2, 90)} if rng.random() < 0.5 else {}),
+                )
             if record:
                 ledger.unique[record["id"]] = text
                 mine.append(record["id"])
         elif roll < 0.32:
-            record = await call("remember_temporary", content=sentence(rng, f"Brief note P{process_no}N{n}:"),
-                                memory_type="cache", expires_in_days=SHORT_LIFE_DAYS)
+            record = await call(
+                "remember_temporary",
+                content=sentence(rng, f"Brief note P{process_no}N{n}:"),
+                memory_type="cache",
+                expires_in_days=SHORT_LIFE_DAYS,
+            )
             if record:
                 ledger.short_lived.add(record["id"])
         elif roll < 0.57:
@@ -211,8 +258,9 @@ async def test_four_processes_on_one_data_dir_keep_every_acknowledged_write_exac
     for memory_id, text in ledger.unique.items():  # every acknowledged write is there, once
         assert memory_id in stored, text
         assert stored[memory_id]["data"] == text
-        assert history[memory_id] == Counter({"ADD": 1, **({"UPDATE": ledger.renewals[memory_id]}
-                                                           if ledger.renewals[memory_id] else {})})
+        assert history[memory_id] == Counter(
+            {"ADD": 1, **({"UPDATE": ledger.renewals[memory_id]} if ledger.renewals[memory_id] else {})}
+        )
     for memory_id in ledger.forgotten:  # and every acknowledged forget took it, and its history, away
         assert memory_id not in stored and memory_id not in history
     swept = ledger.short_lived - stored.keys()  # sweeps in one process deleted while the others wrote
@@ -255,7 +303,9 @@ async def test_fifty_concurrent_tool_calls_in_one_process_stay_correct(client: C
             for n in range(5):  # 5
                 tasks.start_soon(run, f"forget-{n}", "forget", {"memory_id": seeded[n]["id"]})
             for n in range(5, 10):  # 5
-                tasks.start_soon(run, f"renew-{n}", "renew_memory", {"memory_id": seeded[n]["id"], "expires_in_days": 40})
+                tasks.start_soon(
+                    run, f"renew-{n}", "renew_memory", {"memory_id": seeded[n]["id"], "expires_in_days": 40}
+                )
             for n in range(6):  # 6, of memories nobody forgets meanwhile
                 tasks.start_soon(run, f"recall-{n}", "recall", {"query": seeded[5 + n % 5]["content"], "limit": 3})
             for n in range(4):  # 4

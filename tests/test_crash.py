@@ -11,9 +11,9 @@ from typing import Any
 
 import anyio
 import pytest
-from conftest import make_service
 from mcp import Client
 
+from conftest import make_service
 from expiring_memory_mcp.app import build_server
 from raw_stdio import RawServer, check_store_consistent, ok, server_env
 

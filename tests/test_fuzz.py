@@ -30,9 +30,9 @@ from hypothesis import strategies as st
 from mcp import Client
 
 from expiring_memory_mcp.app import build_server
+from expiring_memory_mcp.keywords import match_query
 from expiring_memory_mcp.memories import RESERVED_KEYS, dedup_key
 from expiring_memory_mcp.retention import iso, parse_iso
-from expiring_memory_mcp.keywords import match_query
 from expiring_memory_mcp.store import SQLiteVectorStore
 from raw_stdio import RawServer, check_store_consistent, server_env
 
@@ -42,11 +42,16 @@ DEFAULT_TTL, MAX_TTL, MAX_CHARS = 7, 3650, 5000
 TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 
 
-
 def fuzz(cases: int) -> hypothesis.settings:
     """Fixed for CI: the same cases every run, no example database, no per-example deadline."""
-    return hypothesis.settings(max_examples=cases, derandomize=True, database=None, deadline=None, print_blob=False,
-                               suppress_health_check=list(HealthCheck))
+    return hypothesis.settings(
+        max_examples=cases,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        print_blob=False,
+        suppress_health_check=list(HealthCheck),
+    )
 
 
 def plain_text(value: str) -> bool:
@@ -61,47 +66,186 @@ def plain_text(value: str) -> bool:
 # -- building blocks -----------------------------------------------------------------------------------------
 
 NASTY = [
-    "'; DROP TABLE vectors; --", "' OR '1'='1", '"', '""', '" OR 1=1 --', "\\", "%", "_", "*", "a*", "-a", "a -b",
-    "NEAR(a b, 2)", "NEAR", "a AND b", "AND", "OR", "NOT", "a NOT b", "(a", "a)", "{a b}", "col:val", "^a", "a + b",
-    "vectors_fts", "rank", "bm25(vectors_fts)", "$.x", "json_extract(payload, '$.data')", "?", "?1", ":name", "@x",
-    "\x00", "a\x00b", "\ud800", "\udfff", "a\udc80b", "\ud83d", "😀", "👍🏽", "👨‍👩‍👧", "🏳️‍🌈", "\u202eevil\u202c",
-    "שלום עולם", "مرحبا بالعالم", "‏RTL‎", "日本語のテキスト", "Ünïcödé", "e\u0301", "\u200b", "\ufeff", "\uffff",
-    "\U0010ffff", "\u2028", "\x1f", "\t\n\r", "　", "İstanbul", "ß", "ﬁ", "NaN", "Infinity", "null", "true", "[]", "{}",
+    "'; DROP TABLE vectors; --",
+    "' OR '1'='1",
+    '"',
+    '""',
+    '" OR 1=1 --',
+    "\\",
+    "%",
+    "_",
+    "*",
+    "a*",
+    "-a",
+    "a -b",
+    "NEAR(a b, 2)",
+    "NEAR",
+    "a AND b",
+    "AND",
+    "OR",
+    "NOT",
+    "a NOT b",
+    "(a",
+    "a)",
+    "{a b}",
+    "col:val",
+    "^a",
+    "a + b",
+    "vectors_fts",
+    "rank",
+    "bm25(vectors_fts)",
+    "$.x",
+    "json_extract(payload, '$.data')",
+    "?",
+    "?1",
+    ":name",
+    "@x",
+    "\x00",
+    "a\x00b",
+    "\ud800",
+    "\udfff",
+    "a\udc80b",
+    "\ud83d",
+    "😀",
+    "👍🏽",
+    "👨‍👩‍👧",
+    "🏳️‍🌈",
+    "\u202eevil\u202c",
+    "שלום עולם",
+    "مرحبا بالعالم",
+    "\u200fRTL\u200e",
+    "日本語のテキスト",
+    "Ünïcödé",
+    "e\u0301",
+    "\u200b",
+    "\ufeff",
+    "\uffff",
+    "\U0010ffff",
+    "\u2028",
+    "\x1f",
+    "\t\n\r",
+    "　",
+    "İstanbul",
+    "ß",
+    "ﬁ",
+    "NaN",
+    "Infinity",
+    "null",
+    "true",
+    "[]",
+    "{}",
 ]
 text = st.one_of(
     st.text(max_size=40),
     st.text(st.characters(codec="utf-8"), max_size=40),
     st.sampled_from(NASTY),
-    st.lists(st.one_of(st.sampled_from(NASTY), st.text(string.ascii_letters, min_size=1, max_size=8)),
-             min_size=1, max_size=6).map(" ".join),
+    st.lists(
+        st.one_of(st.sampled_from(NASTY), st.text(string.ascii_letters, min_size=1, max_size=8)), min_size=1, max_size=6
+    ).map(" ".join),
     st.integers(MAX_CHARS - 3, MAX_CHARS + 3).map(lambda n: "y" * n),
     st.sampled_from([" " * 6000, "z" * 1_000_000, "é" * 5000, "😀" * 5001]),
 )
 numbers = st.one_of(
-    st.floats(), st.integers(-(2**70), 2**70),
-    st.sampled_from([0, -0.0, 1, 5e-324, 1e-12, 0.5, 3650, 3650.000001, 36500, 36500.1, 2**63 - 1, 2**63, -(2**63),
-                     float("nan"), float("inf"), float("-inf"), 1e308]),
+    st.floats(),
+    st.integers(-(2**70), 2**70),
+    st.sampled_from(
+        [
+            0,
+            -0.0,
+            1,
+            5e-324,
+            1e-12,
+            0.5,
+            3650,
+            3650.000001,
+            36500,
+            36500.1,
+            2**63 - 1,
+            2**63,
+            -(2**63),
+            float("nan"),
+            float("inf"),
+            float("-inf"),
+            1e308,
+        ]
+    ),
 )
 wrong_type = st.sampled_from([None, [], {}, ["x"], {"a": 1}, True, 3, 2.5])
 memory_type = st.one_of(
-    st.sampled_from(["session", "chat", "reminder", "cache", "preference", "account", "fact", "milestone", " Chat ",
-                     "SESSION", "my_type-2", "a" * 40, "a" * 41, "1abc", "", " ", "a b", "é", "İ", "x\x00", "\ud800",
-                     "session\n", "fact'; --"]),
+    st.sampled_from(
+        [
+            "session",
+            "chat",
+            "reminder",
+            "cache",
+            "preference",
+            "account",
+            "fact",
+            "milestone",
+            " Chat ",
+            "SESSION",
+            "my_type-2",
+            "a" * 40,
+            "a" * 41,
+            "1abc",
+            "",
+            " ",
+            "a b",
+            "é",
+            "İ",
+            "x\x00",
+            "\ud800",
+            "session\n",
+            "fact'; --",
+        ]
+    ),
     text,
 )
 metadata_key = st.one_of(
-    st.sampled_from(["source", "weight", "", " ", "k" * 64, "k" * 65, "\x00k", "\ud800", "🔑", "ключ", "a.b",
-                     "$where", "__proto__", "memory_type", "categories", "text", "expires_in", "a'b", 'a"b',
-                     "x; DROP TABLE vectors; --", *sorted(RESERVED_KEYS)]),
+    st.sampled_from(
+        [
+            "source",
+            "weight",
+            "",
+            " ",
+            "k" * 64,
+            "k" * 65,
+            "\x00k",
+            "\ud800",
+            "🔑",
+            "ключ",
+            "a.b",
+            "$where",
+            "__proto__",
+            "memory_type",
+            "categories",
+            "text",
+            "expires_in",
+            "a'b",
+            'a"b',
+            "x; DROP TABLE vectors; --",
+            *sorted(RESERVED_KEYS),
+        ]
+    ),
     st.text(max_size=10),
 )
-metadata_value = st.one_of(st.none(), st.booleans(), numbers, text, st.text(min_size=1999, max_size=2001, alphabet="m"),
-                           st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3), st.integers(),
-                                                                                   max_size=1))
-metadata = st.one_of(st.none(), st.dictionaries(metadata_key, metadata_value, max_size=4),
-                     st.dictionaries(st.text(string.ascii_lowercase, min_size=1, max_size=6), st.integers(0, 9),
-                                     min_size=30, max_size=34),
-                     wrong_type)
+metadata_value = st.one_of(
+    st.none(),
+    st.booleans(),
+    numbers,
+    text,
+    st.text(min_size=1999, max_size=2001, alphabet="m"),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=1),
+)
+metadata = st.one_of(
+    st.none(),
+    st.dictionaries(metadata_key, metadata_value, max_size=4),
+    st.dictionaries(
+        st.text(string.ascii_lowercase, min_size=1, max_size=6), st.integers(0, 9), min_size=30, max_size=34
+    ),
+    wrong_type,
+)
 memory_types = st.one_of(st.none(), st.lists(memory_type, max_size=3), wrong_type)
 
 # What a well-behaved caller may send, odd as it looks: valid, so it must be stored exactly.
@@ -113,16 +257,52 @@ good_text = st.one_of(
     st.lists(st.sampled_from(NASTY_VALID + ["apples", "pears"]), min_size=1, max_size=6).map(" ".join),
     st.integers(MAX_CHARS - 3, MAX_CHARS).map(lambda n: "y" * n),
 )
-good_type = st.sampled_from(["session", "chat", "reminder", "cache", "preference", "account", "fact", "milestone",
-                             " Chat ", "SESSION", "my_type-2", "a" * 40])
+good_type = st.sampled_from(
+    [
+        "session",
+        "chat",
+        "reminder",
+        "cache",
+        "preference",
+        "account",
+        "fact",
+        "milestone",
+        " Chat ",
+        "SESSION",
+        "my_type-2",
+        "a" * 40,
+    ]
+)
 good_key = st.one_of(
-    st.sampled_from(["source", "weight", " ", "k" * 64, "🔑", "ключ", "a.b", "$where", "__proto__", "a'b", 'a"b',
-                     "x; DROP TABLE vectors; --", "memory_type", "categories", "text"]),
+    st.sampled_from(
+        [
+            "source",
+            "weight",
+            " ",
+            "k" * 64,
+            "🔑",
+            "ключ",
+            "a.b",
+            "$where",
+            "__proto__",
+            "a'b",
+            'a"b',
+            "x; DROP TABLE vectors; --",
+            "memory_type",
+            "categories",
+            "text",
+        ]
+    ),
     st.text(good_char, min_size=1, max_size=12),
 ).filter(lambda k: k not in RESERVED_KEYS)
-good_value = st.one_of(st.none(), st.booleans(), st.integers(-(2**63) + 1, 2**63 - 1),
-                       st.floats(allow_nan=False, allow_infinity=False), st.text(good_char, max_size=30),
-                       st.sampled_from([*NASTY_VALID, "m" * 2000, ""]))
+good_value = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**63) + 1, 2**63 - 1),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(good_char, max_size=30),
+    st.sampled_from([*NASTY_VALID, "m" * 2000, ""]),
+)
 good_metadata = st.one_of(st.none(), st.dictionaries(good_key, good_value, max_size=5))
 good_days = st.one_of(st.floats(1e-6, MAX_TTL), st.integers(1, MAX_TTL), st.sampled_from([0.5, MAX_TTL]))
 
@@ -218,17 +398,27 @@ def expiry_strategy(now: datetime, valid: bool = False) -> st.SearchStrategy[Exp
     """An expiry time in every form; with valid=True only instants inside the allowed window."""
     near = st.floats(-3, MAX_TTL + 3).map(lambda days: (now + timedelta(days=days)).replace(tzinfo=None))
     far = st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59, 999999))
-    local = st.floats(1.01, MAX_TTL - 2).map(lambda d: (now + timedelta(days=d)).replace(tzinfo=None)) if valid else (
-        st.one_of(near, far))
+    local = (
+        st.floats(1.01, MAX_TTL - 2).map(lambda d: (now + timedelta(days=d)).replace(tzinfo=None))
+        if valid
+        else (st.one_of(near, far))
+    )
     instants = st.builds(
-        written, local, st.sampled_from(["offset", "T", " ", "Z", "date"]),
+        written,
+        local,
+        st.sampled_from(["offset", "T", " ", "Z", "date"]),
         st.integers(-23 * 60 - 59, 23 * 60 + 59).map(lambda m: timezone(timedelta(minutes=m))),
-        st.sampled_from(["minutes", "seconds", "milliseconds", "microseconds"]), st.sampled_from(["", " "]),
+        st.sampled_from(["minutes", "seconds", "milliseconds", "microseconds"]),
+        st.sampled_from(["", " "]),
     )
     if valid:
         return instants
-    garbage = st.one_of(text, st.sampled_from(["tomorrow", "2026-13-01", "2026-02-30", "24:00", "2026-12-24T25:00",
-                                               "+infinity", "0000-01-01", ""]))
+    garbage = st.one_of(
+        text,
+        st.sampled_from(
+            ["tomorrow", "2026-13-01", "2026-02-30", "24:00", "2026-12-24T25:00", "+infinity", "0000-01-01", ""]
+        ),
+    )
     return st.one_of(instants, garbage.map(lambda t: Expiry(t, None)), wrong_type.map(lambda v: Expiry(v, None)))
 
 
@@ -259,8 +449,10 @@ Call = Callable[[str, dict[str, Any]], Any]
 @contextmanager
 def tool_session(service: Any, app_settings: Any) -> Iterator[Call]:
     """One real MCP session for a whole test, called from hypothesis's synchronous examples through a portal."""
-    with start_blocking_portal("asyncio") as portal, \
-            portal.wrap_async_context_manager(Client(build_server(service, app_settings))) as client:
+    with (
+        start_blocking_portal("asyncio") as portal,
+        portal.wrap_async_context_manager(Client(build_server(service, app_settings))) as client,
+    ):
 
         def call(tool: str, arguments: dict[str, Any]) -> Any:
             try:
@@ -316,7 +508,7 @@ def clear_error(tool: str, result: Any) -> str:
     message = result.content[0].text
     prefix = f"Error executing tool {tool}: "
     assert message.startswith(prefix) and len(message) > len(prefix) + 10, f"unclear error: {message!r}"
-    return message[len(prefix):]
+    return message[len(prefix) :]
 
 
 def run_case(call: Call, probe: StoreProbe, tool: str, arguments: dict[str, Any], expect: str) -> Any:
@@ -358,10 +550,16 @@ def test_fuzzed_remember_calls_store_exactly_what_was_asked_or_are_refused_clear
             kind = draw("kind", maybe(good_type), maybe(memory_type))
             meta = draw("meta", maybe(good_metadata), maybe(metadata))
             how = draw("expiry", st.sampled_from(["tier", "days", "at"]), st.just("wild"))
-            days = draw("expiry", good_days if how == "days" else st.just(ABSENT),
-                        maybe(st.one_of(st.none(), numbers, st.sampled_from(["2", "x"]))))
-            at = draw("expiry", expiry_strategy(now, valid=True) if how == "at" else st.just(ABSENT),
-                      maybe(expiry_strategy(now)))
+            days = draw(
+                "expiry",
+                good_days if how == "days" else st.just(ABSENT),
+                maybe(st.one_of(st.none(), numbers, st.sampled_from(["2", "x"]))),
+            )
+            at = draw(
+                "expiry",
+                expiry_strategy(now, valid=True) if how == "at" else st.just(ABSENT),
+                maybe(expiry_strategy(now)),
+            )
             tool = "remember_permanent" if permanent else "remember_temporary"
             arguments = optional({"content": content}, memory_type=kind, metadata=meta)
             default_kind = "preference" if permanent else "session"
@@ -408,12 +606,14 @@ def test_fuzzed_remember_calls_store_exactly_what_was_asked_or_are_refused_clear
 def test_fuzzed_recall_and_expiring_soon_calls_answer_correctly_or_are_refused_clearly(service, settings, clock, db):
     now = clock.now()
     probe = StoreProbe(db.path)
-    words = ["amber", "basil", "cedar", "NEAR", "AND", "OR", "NOT", "quote\"d", "star*", "-minus", "日本", "😀"]
+    words = ["amber", "basil", "cedar", "NEAR", "AND", "OR", "NOT", 'quote"d', "star*", "-minus", "日本", "😀"]
 
     with tool_session(service, settings) as call:
         for n, kind in enumerate(["session", "chat", "reminder", "cache", "fact", "preference", "custom"] * 3):
-            arguments: dict[str, Any] = {"content": f"{words[n % len(words)]} {words[(n * 5) % len(words)]} {n}",
-                                         "memory_type": kind}
+            arguments: dict[str, Any] = {
+                "content": f"{words[n % len(words)]} {words[(n * 5) % len(words)]} {n}",
+                "memory_type": kind,
+            }
             tool = "remember_permanent" if kind in ("fact", "preference") else "remember_temporary"
             assert not call(tool, arguments).is_error
 
@@ -424,12 +624,19 @@ def test_fuzzed_recall_and_expiring_soon_calls_answer_correctly_or_are_refused_c
             phrases = st.lists(st.sampled_from(words + NASTY_VALID), min_size=1, max_size=5).map(" ".join)
             query = draw("query", st.one_of(good_text, phrases), st.one_of(text, wrong_type))
             types = draw("types", maybe(st.one_of(st.none(), st.lists(good_type, max_size=3))), maybe(memory_types))
-            limit = draw("limit", maybe(st.integers(1, 50 if recall else 200)),
-                         maybe(st.one_of(st.integers(-3, 300), numbers, wrong_type)))
-            window = draw("window", maybe(st.one_of(st.floats(1e-9, 36500), st.integers(1, 36500))),
-                          maybe(st.one_of(numbers, wrong_type)))
-            types_ok = types is ABSENT or types is None or (
-                isinstance(types, list) and all(valid_type(t) for t in types))
+            limit = draw(
+                "limit",
+                maybe(st.integers(1, 50 if recall else 200)),
+                maybe(st.one_of(st.integers(-3, 300), numbers, wrong_type)),
+            )
+            window = draw(
+                "window",
+                maybe(st.one_of(st.floats(1e-9, 36500), st.integers(1, 36500))),
+                maybe(st.one_of(numbers, wrong_type)),
+            )
+            types_ok = (
+                types is ABSENT or types is None or (isinstance(types, list) and all(valid_type(t) for t in types))
+            )
             types_bad = isinstance(types, list) and any(isinstance(t, str) and not valid_type(t) for t in types)
             wanted = {valid_type(t) for t in types} if isinstance(types, list) and types and types_ok else None
             top = 50 if recall else 200
@@ -490,8 +697,10 @@ def test_fuzzed_forget_and_renew_calls_touch_only_the_memory_they_name(service, 
             while len(live) < 6:
                 n = next(counter)
                 tool = "remember_permanent" if n % 3 == 0 else "remember_temporary"
-                arguments = {"content": f"Replaceable memory number {n}",
-                             "memory_type": ["fact", "session", "chat", "reminder", "cache", "x-type"][n % 6]}
+                arguments = {
+                    "content": f"Replaceable memory number {n}",
+                    "memory_type": ["fact", "session", "chat", "reminder", "cache", "x-type"][n % 6],
+                }
                 result = call(tool, arguments)
                 assert not result.is_error
                 live[result.structured_content["id"]] = result.structured_content
@@ -499,8 +708,12 @@ def test_fuzzed_forget_and_renew_calls_touch_only_the_memory_they_name(service, 
         wild_target = st.one_of(
             st.integers(0, 10**6).map(lambda i: ("live", i)),
             st.integers(0, 10**6).map(lambda i: ("gone", i)),
-            st.one_of(text, st.sampled_from(["", " ", "' OR 1=1 --", "%", "*", "x" * 200, "x" * 201]),
-                      st.uuids().map(str), wrong_type).map(lambda v: ("raw", v)),
+            st.one_of(
+                text,
+                st.sampled_from(["", " ", "' OR 1=1 --", "%", "*", "x" * 200, "x" * 201]),
+                st.uuids().map(str),
+                wrong_type,
+            ).map(lambda v: ("raw", v)),
         )
 
         @fuzz(FORGET_RENEW_CASES)
@@ -509,24 +722,44 @@ def test_fuzzed_forget_and_renew_calls_touch_only_the_memory_they_name(service, 
             draw = Draw(data, ["target", "change"])
             target = draw("target", st.integers(0, 10**6).map(lambda i: ("live", i)), wild_target)
             how = draw("change", st.sampled_from(["tier", "permanent", "days", "at", "not permanent"]), st.just("wild"))
-            days = draw("change", good_days if how in ("days", "not permanent") else st.just(ABSENT),
-                        maybe(st.one_of(st.none(), numbers)))
-            at = draw("change", expiry_strategy(now, valid=True) if how == "at" else st.just(ABSENT),
-                      maybe(expiry_strategy(now)))
-            permanent = draw("change", st.just({"permanent": True, "not permanent": False}.get(how, ABSENT)),
-                             maybe(st.one_of(st.booleans(), wrong_type)))
+            days = draw(
+                "change",
+                good_days if how in ("days", "not permanent") else st.just(ABSENT),
+                maybe(st.one_of(st.none(), numbers)),
+            )
+            at = draw(
+                "change",
+                expiry_strategy(now, valid=True) if how == "at" else st.just(ABSENT),
+                maybe(expiry_strategy(now)),
+            )
+            permanent = draw(
+                "change",
+                st.just({"permanent": True, "not permanent": False}.get(how, ABSENT)),
+                maybe(st.one_of(st.booleans(), wrong_type)),
+            )
             replenish()
             how, value = target
-            memory_id = (sorted(live)[value % len(live)] if how == "live"
-                         else gone[value % len(gone)] if how == "gone" and gone else value if how == "raw" else "none")
+            memory_id = (
+                sorted(live)[value % len(live)]
+                if how == "live"
+                else gone[value % len(gone)]
+                if how == "gone" and gone
+                else value
+                if how == "raw"
+                else "none"
+            )
             known = isinstance(memory_id, str) and memory_id in live
             if forget:
                 tool, arguments = "forget", {"memory_id": memory_id}
                 expect = "ok" if known else "fail" if isinstance(memory_id, str) else "unknown"
             else:
                 tool = "renew_memory"
-                arguments = optional({"memory_id": memory_id}, expires_in_days=days,
-                                     expires_at=at if at is ABSENT else at.text, permanent=permanent)
+                arguments = optional(
+                    {"memory_id": memory_id},
+                    expires_in_days=days,
+                    expires_at=at if at is ABSENT else at.text,
+                    permanent=permanent,
+                )
                 kind = live[memory_id]["memory_type"] if known else ""
                 expiry = expected_expiry(now, kind, days, at)
                 explicit = (days not in (ABSENT, None)) or (at is not ABSENT and at.text is not None)
@@ -575,11 +808,23 @@ def keyword_store(tmp_path: Path) -> Iterator[SQLiteVectorStore]:
     import numpy as np
 
     store = SQLiteVectorStore(tmp_path / "fts.db")
-    texts = ["apples AND pears", "near the NEAR station", "a \"quoted\" word", "star * gazing", "minus -one",
-             "日本語のテキスト", "emoji 😀 party", "column:value pairs", "plain words only"]
+    texts = [
+        "apples AND pears",
+        "near the NEAR station",
+        'a "quoted" word',
+        "star * gazing",
+        "minus -one",
+        "日本語のテキスト",
+        "emoji 😀 party",
+        "column:value pairs",
+        "plain words only",
+    ]
     rng = np.random.default_rng(1)
-    store.insert(list(rng.random((len(texts), 384), dtype=np.float32)),
-                 [{"data": t, "user_id": "u"} for t in texts], [f"id{i}" for i in range(len(texts))])
+    store.insert(
+        list(rng.random((len(texts), 384), dtype=np.float32)),
+        [{"data": t, "user_id": "u"} for t in texts],
+        [f"id{i}" for i in range(len(texts))],
+    )
     yield store
     store.close()
 
@@ -587,8 +832,13 @@ def keyword_store(tmp_path: Path) -> Iterator[SQLiteVectorStore]:
 @pytest.mark.slow
 def test_any_text_as_a_keyword_query_is_a_safe_fts5_query(keyword_store: SQLiteVectorStore) -> None:
     @fuzz(FTS_CASES)
-    @given(query=st.one_of(text, st.lists(st.sampled_from(NASTY + ["apples", "near", "star", "one"]), max_size=8)
-                           .map(" ".join), st.text(st.characters(codec="utf-8", exclude_characters="\x00"))))
+    @given(
+        query=st.one_of(
+            text,
+            st.lists(st.sampled_from(NASTY + ["apples", "near", "star", "one"]), max_size=8).map(" ".join),
+            st.text(st.characters(codec="utf-8", exclude_characters="\x00")),
+        )
+    )
     def case(query: str) -> None:
         match = match_query(query)
         if match is not None:  # only quoted words joined by OR: nothing from the text is FTS5 syntax
@@ -614,11 +864,14 @@ async def test_what_a_raw_json_client_can_send_gets_a_clear_answer_or_is_dropped
     log = tmp_path / "server.log"
 
     def tool_call(id_: int, name: str, arguments: str) -> str:
-        return f'{{"jsonrpc": "2.0", "id": {id_}, "method": "tools/call", "params": {{"name": "{name}", ' \
-               f'"arguments": {arguments}}}}}'
+        return (
+            f'{{"jsonrpc": "2.0", "id": {id_}, "method": "tools/call", "params": {{"name": "{name}", '
+            f'"arguments": {arguments}}}}}'
+        )
 
     with anyio.fail_after(120):
         async with RawServer.running(server_env(tmp_path, data_dir), log) as server:
+
             async def send(arguments: str, name: str = "remember_temporary") -> dict[str, Any] | None:
                 id_ = server.new_id()
                 with anyio.move_on_after(5):

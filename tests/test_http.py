@@ -26,7 +26,9 @@ pytestmark = pytest.mark.anyio
 
 ALICE, BOB = "alice-token-" + "a" * 32, "bob-token-" + "b" * 32
 INITIALIZE = {
-    "jsonrpc": "2.0", "id": 1, "method": "initialize",
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
     "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}},
 }
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
@@ -83,8 +85,12 @@ async def call(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:
 async def test_no_token_or_a_wrong_token_gets_401(server_url: str) -> None:
     async with httpx.AsyncClient() as http:
         missing = await http.post(server_url, json=INITIALIZE, headers=MCP_HEADERS)
-        wrong = await http.post(server_url, json=INITIALIZE, headers={**MCP_HEADERS, "Authorization": f"Bearer {ALICE}x"})
-        right = await http.post(server_url, json=INITIALIZE, headers={**MCP_HEADERS, "Authorization": f"Bearer {ALICE}"})
+        wrong = await http.post(
+            server_url, json=INITIALIZE, headers={**MCP_HEADERS, "Authorization": f"Bearer {ALICE}x"}
+        )
+        right = await http.post(
+            server_url, json=INITIALIZE, headers={**MCP_HEADERS, "Authorization": f"Bearer {ALICE}"}
+        )
     assert missing.status_code == 401
     assert wrong.status_code == 401
     assert missing.headers["www-authenticate"].startswith("Bearer")

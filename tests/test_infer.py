@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PgDatabase
 
+from conftest import PgDatabase
 from expiring_memory_mcp.settings import Settings
 from test_tools import call, contents
 
@@ -31,16 +31,22 @@ class FakeLLM:
         llm = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 llm.prompts.append(body["messages"][-1]["content"])
                 content = json.dumps({"memory": [{"text": fact} for fact in llm.facts]})
-                answer = json.dumps({
-                    "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": body["model"],
-                    "choices": [{"index": 0, "finish_reason": "stop",
-                                 "message": {"role": "assistant", "content": content}}],
-                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-                }).encode()
+                answer = json.dumps(
+                    {
+                        "id": "chatcmpl-test",
+                        "object": "chat.completion",
+                        "created": 0,
+                        "model": body["model"],
+                        "choices": [
+                            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}
+                        ],
+                        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+                    }
+                ).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(answer)))
@@ -72,12 +78,12 @@ def settings(
 ) -> Settings:
     config = tmp_path / "mem0-llm.yaml"
     config.write_text(
-        pg_config.read_text()
-        + f"llm:\n  provider: openai\n  config:\n    model: gpt-test\n    api_key: sk-test\n"
+        pg_config.read_text() + f"llm:\n  provider: openai\n  config:\n    model: gpt-test\n    api_key: sk-test\n"
         f"    openai_base_url: {llm.url}\n"
     )
-    return Settings(data_dir=data_dir, user_id="alice", backend="mem0", mem0_config=config, infer=True,
-                    **settings_overrides)
+    return Settings(
+        data_dir=data_dir, user_id="alice", backend="mem0", mem0_config=config, infer=True, **settings_overrides
+    )
 
 
 @pytest.fixture
@@ -87,8 +93,13 @@ def db(postgres: str, pg_collection: str, data_dir: Path) -> PgDatabase:
 
 async def test_facts_the_llm_extracts_carry_our_type_and_expiry_and_expire_on_time(client, clock, llm, db) -> None:
     llm.facts = ["Alex is flying to Lisbon on Friday", "Alex needs a hotel near the airport"]
-    first = await call(client, "remember_temporary", content="I fly to Lisbon Friday, find me an airport hotel",
-                       memory_type="session", expires_in_days=3)
+    first = await call(
+        client,
+        "remember_temporary",
+        content="I fly to Lisbon Friday, find me an airport hotel",
+        memory_type="session",
+        expires_in_days=3,
+    )
 
     assert "I fly to Lisbon Friday" in llm.prompts[-1]  # Mem0 asked the LLM, with our text
     assert first["content"] == "Alex is flying to Lisbon on Friday"

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PgDatabase
 
+from conftest import PgDatabase
 from expiring_memory_mcp.settings import Settings
-from test_tools import *  # noqa: F403 - the whole tool suite, collected here a second time
+from test_tools import *
 
 pytestmark = pytest.mark.anyio
 
@@ -44,8 +44,12 @@ async def test_three_server_processes_share_one_database_without_lost_writes_or_
     from test_stdio import SCRIPT, server_env
 
     def params(n: int) -> StdioServerParameters:
-        env = server_env(tmp_path / f"machine{n}", tmp_path / f"machine{n}" / "data",
-                         EXPIRING_MEMORY_BACKEND="mem0", EXPIRING_MEMORY_MEM0_CONFIG=str(pg_config))
+        env = server_env(
+            tmp_path / f"machine{n}",
+            tmp_path / f"machine{n}" / "data",
+            EXPIRING_MEMORY_BACKEND="mem0",
+            EXPIRING_MEMORY_MEM0_CONFIG=str(pg_config),
+        )
         return StdioServerParameters(command=SCRIPT, env=env)
 
     for n in range(PROCESSES):
@@ -93,4 +97,6 @@ async def test_three_server_processes_share_one_database_without_lost_writes_or_
     assert db.count_rows() == PROCESSES * OWN_PER_PROCESS + BURSTS
     stored = {memory_id for (memory_id,) in db._query(f'SELECT id::text FROM "{db.collection}"')}
     assert set(acknowledged) | set().union(*burst_ids) == stored
-    assert [m["content"] for m in recalled.structured_content["memories"]] == ["The spare key is hidden under the mailbox"]
+    assert [m["content"] for m in recalled.structured_content["memories"]] == [
+        "The spare key is hidden under the mailbox"
+    ]

@@ -67,11 +67,21 @@ def our_memory(fake: FakePlatform, user_id: str, text: str, expires: datetime | 
     """A memory put straight into the fake, shaped as this server stores them."""
     memory_id = str(uuid.uuid4())
     fake.memories[memory_id] = {
-        "id": memory_id, "memory": text, "user_id": user_id, "agent_id": None, "app_id": None, "run_id": None,
-        "metadata": {"type": "cache", "dedup_key": memory_id[:8], "created_at": iso(datetime.now(UTC)),
-                     "expires_at": iso(expires) if expires else None,
-                     "expires_ts": expires.timestamp() if expires else PERMANENT_TS},
-        "expiration_date": day(expires) if expires else None, "created_at": datetime.now(UTC).isoformat(),
+        "id": memory_id,
+        "memory": text,
+        "user_id": user_id,
+        "agent_id": None,
+        "app_id": None,
+        "run_id": None,
+        "metadata": {
+            "type": "cache",
+            "dedup_key": memory_id[:8],
+            "created_at": iso(datetime.now(UTC)),
+            "expires_at": iso(expires) if expires else None,
+            "expires_ts": expires.timestamp() if expires else PERMANENT_TS,
+        },
+        "expiration_date": day(expires) if expires else None,
+        "created_at": datetime.now(UTC).isoformat(),
     }
     return memory_id
 
@@ -79,8 +89,14 @@ def our_memory(fake: FakePlatform, user_id: str, text: str, expires: datetime | 
 async def test_contract_remember_temporary_adds_with_the_utc_day_our_instant_and_no_inference(
     client: Client, fake: FakePlatform, clock
 ) -> None:
-    memory = await call(client, "remember_temporary", content="Cart has 3 items", memory_type="cache",
-                        expires_in_days=0.5, metadata={"source": "shop"})
+    memory = await call(
+        client,
+        "remember_temporary",
+        content="Cart has 3 items",
+        memory_type="cache",
+        expires_in_days=0.5,
+        metadata={"source": "shop"},
+    )
 
     expiry = clock.now() + timedelta(hours=12)
     (add,) = fake.calls("POST", "/v3/memories/add/")
@@ -113,17 +129,21 @@ async def test_contract_remember_permanent_sends_no_expiration_date(client: Clie
 async def test_contract_recall_sends_v2_filters_and_hides_the_instant_before_the_platform_day(
     client: Client, fake: FakePlatform, clock
 ) -> None:
-    short = await call(client, "remember_temporary", content="Parking spot is B12", memory_type="cache",
-                       expires_in_days=0.001)  # 86 seconds
+    short = await call(
+        client, "remember_temporary", content="Parking spot is B12", memory_type="cache", expires_in_days=0.001
+    )  # 86 seconds
     await call(client, "remember_permanent", content="User always wants a parking spot near the exit")
     fake.clear()
 
     both = await call(client, "recall", query="parking spot", memory_types=["cache", "preference"])
     assert len(both["memories"]) == 2
     (search,) = fake.calls("POST", "/v3/memories/search/")
-    assert search.body["filters"] == {"AND": [
-        {"user_id": "alice"}, {"OR": [{"metadata": {"type": "cache"}}, {"metadata": {"type": "preference"}}]},
-    ]}
+    assert search.body["filters"] == {
+        "AND": [
+            {"user_id": "alice"},
+            {"OR": [{"metadata": {"type": "cache"}}, {"metadata": {"type": "preference"}}]},
+        ]
+    }
     assert search.body["top_k"] >= 5 and search.body["threshold"] == pytest.approx(0.1)
 
     await call(client, "recall", query="parking spot", memory_types=["cache"])
@@ -172,8 +192,9 @@ async def test_contract_expiring_soon_filters_the_window_here(client: Client, fa
 async def test_contract_renew_puts_the_new_day_and_permanent_puts_null(
     client: Client, fake: FakePlatform, clock
 ) -> None:
-    memory = await call(client, "remember_temporary", content="Trial ends soon", memory_type="session",
-                        metadata={"plan": "pro"})
+    memory = await call(
+        client, "remember_temporary", content="Trial ends soon", memory_type="session", metadata={"plan": "pro"}
+    )
     key = fake.calls("POST", "/v3/memories/add/")[0].body["metadata"]["dedup_key"]
     fake.clear()
 
@@ -220,8 +241,14 @@ async def test_contract_the_sweep_deletes_every_users_expired_memories_paging_wi
     kept = await call(client, "remember_permanent", content="User prefers dark mode")
     bobs = our_memory(fake, "bob", "Bob's cart", clock.now() + timedelta(days=1))
     foreign = str(uuid.uuid4())  # not written by this server: no expiry keys, never purged
-    fake.memories[foreign] = {"id": foreign, "memory": "Imported elsewhere", "user_id": "carol", "metadata": {},
-                              "expiration_date": None, "created_at": datetime.now(UTC).isoformat()}
+    fake.memories[foreign] = {
+        "id": foreign,
+        "memory": "Imported elsewhere",
+        "user_id": "carol",
+        "metadata": {},
+        "expiration_date": None,
+        "created_at": datetime.now(UTC).isoformat(),
+    }
     clock.advance(days=3)
     fake.clear()
 
@@ -250,8 +277,9 @@ async def test_contract_remembering_the_same_text_twice_refreshes_one_memory(
 ) -> None:
     first = await call(client, "remember_temporary", content="Browsing  running shoes", memory_type="session")
     clock.advance(hours=1)
-    second = await call(client, "remember_temporary", content="browsing running shoes", memory_type="session",
-                        metadata={"size": 43})
+    second = await call(
+        client, "remember_temporary", content="browsing running shoes", memory_type="session", metadata={"size": 43}
+    )
 
     assert second["id"] == first["id"]
     assert len(fake.memories) == 1 and len(fake.calls("POST", "/v3/memories/add/")) == 1
@@ -275,8 +303,9 @@ async def test_contract_an_event_without_ids_finds_the_memory_by_its_metadata(
     assert list(fake.memories) == [memory["id"]]
     assert len(fake.calls("GET", "/v1/event/", prefix=True)) == 4
     lookup = fake.calls("POST", "/v3/memories/")[-1]
-    assert {"metadata": {"dedup_key": fake.memories[memory["id"]]["metadata"]["dedup_key"]}} in lookup.body[
-        "filters"]["AND"]
+    assert {"metadata": {"dedup_key": fake.memories[memory["id"]]["metadata"]["dedup_key"]}} in lookup.body["filters"][
+        "AND"
+    ]
 
 
 async def test_contract_an_outage_is_a_clear_tool_error_and_the_session_recovers(

@@ -15,14 +15,14 @@ from typing import Any
 
 import anyio
 import pytest
-from conftest import make_service
 from mcp import Client
 
+from conftest import make_service
 from expiring_memory_mcp.app import build_server
 from raw_stdio import SCRIPT, RawServer, ok, server_env, unshare_prefix
 
 # Loaded by the server's Python at startup (via PYTHONPATH): refuses Internet sockets and DNS, and records every try.
-AUDIT_HOOK = '''
+AUDIT_HOOK = """
 import os, socket, sys
 
 _LOG = os.environ["NETWORK_AUDIT_LOG"]
@@ -42,7 +42,7 @@ def _hook(event, args):
 
 _record(f"armed {os.getpid()}")
 sys.addaudithook(_hook)
-'''
+"""
 
 
 @dataclass
@@ -61,8 +61,10 @@ class Session:
 
 
 def modes(data_dir: Path) -> dict[str, int]:
-    return {str(p.relative_to(data_dir.parent)): stat.S_IMODE(p.stat().st_mode)
-            for p in [data_dir, *sorted(data_dir.rglob("*"))]}
+    return {
+        str(p.relative_to(data_dir.parent)): stat.S_IMODE(p.stat().st_mode)
+        for p in [data_dir, *sorted(data_dir.rglob("*"))]
+    }
 
 
 async def full_session(session: Session, env: dict[str, str], command: list[str]) -> None:
@@ -71,12 +73,17 @@ async def full_session(session: Session, env: dict[str, str], command: list[str]
         # sent at once, while Mem0 and the embedder are still loading in the background
         r["list"] = await server.request("tools/list", {})
         async with anyio.create_task_group() as tasks:
+
             async def put(key: str, tool: str, arguments: dict[str, Any]) -> None:
                 r[key] = await server.call(tool, **arguments)
 
             tasks.start_soon(put, "temporary", "remember_temporary", {"content": "Browsing hiking boots in size 44"})
-            tasks.start_soon(put, "permanent", "remember_permanent", {"content": "Prefers aisle seats",
-                                                                      "metadata": {"source": "chat"}})
+            tasks.start_soon(
+                put,
+                "permanent",
+                "remember_permanent",
+                {"content": "Prefers aisle seats", "metadata": {"source": "chat"}},
+            )
         r["recall"] = await server.call("recall", query="boots for hiking")
         r["fts"] = await server.call("recall", query='boots" OR NEAR(a b) * -x AND')
         r["expiring"] = await server.call("expiring_soon", within_days=30)
@@ -97,11 +104,22 @@ def offline(tmp_path_factory: pytest.TempPathFactory) -> Session:
     hook_dir.mkdir()
     cwd.mkdir()
     (hook_dir / "sitecustomize.py").write_text(AUDIT_HOOK)
-    session = Session(home=root / "home", tmp=root / "tmp", cwd=cwd, data_dir=root / "data",
-                      audit_log=root / "network.log", stderr=root / "server.log",
-                      qdrant_before=Path("/tmp/qdrant").exists())
-    env = server_env(root, session.data_dir, EXPIRING_MEMORY_LOG_LEVEL="DEBUG", PYTHONPATH=str(hook_dir),
-                     NETWORK_AUDIT_LOG=str(session.audit_log))
+    session = Session(
+        home=root / "home",
+        tmp=root / "tmp",
+        cwd=cwd,
+        data_dir=root / "data",
+        audit_log=root / "network.log",
+        stderr=root / "server.log",
+        qdrant_before=Path("/tmp/qdrant").exists(),
+    )
+    env = server_env(
+        root,
+        session.data_dir,
+        EXPIRING_MEMORY_LOG_LEVEL="DEBUG",
+        PYTHONPATH=str(hook_dir),
+        NETWORK_AUDIT_LOG=str(session.audit_log),
+    )
     anyio.run(full_session, session, env, [*unshare_prefix(), SCRIPT])
     return session
 
@@ -124,8 +142,16 @@ def test_a_full_session_writes_nothing_outside_the_data_dir(offline: Session) ->
     assert list(offline.cwd.iterdir()) == []
     assert Path("/tmp/qdrant").exists() == offline.qdrant_before
     names = {p.name for p in offline.data_dir.rglob("*")}
-    assert names <= {"memories.db", "memories.db-wal", "memories.db-shm", "history.db", "history.db-wal",
-                     "history.db-shm", "mem0", "config.json"}, names
+    assert names <= {
+        "memories.db",
+        "memories.db-wal",
+        "memories.db-shm",
+        "history.db",
+        "history.db-wal",
+        "history.db-shm",
+        "mem0",
+        "config.json",
+    }, names
 
 
 def test_the_data_dir_and_every_file_in_it_are_private_while_the_server_runs_and_after(offline: Session) -> None:
@@ -150,10 +176,13 @@ def test_stdout_carries_only_json_rpc_at_debug_level_while_loading_and_while_mem
 
 
 @pytest.mark.anyio
-async def test_a_forgotten_or_expired_memory_leaves_no_copy_of_its_text_in_any_file(client: Client, clock,
-                                                                                    data_dir: Path) -> None:
-    forgotten = (await client.call_tool("remember_permanent", {"content": "Safe combination is 31-7-44 zebra"}))
-    expiring = await client.call_tool("remember_temporary", {"content": "Gate code quokka 9981", "memory_type": "cache"})
+async def test_a_forgotten_or_expired_memory_leaves_no_copy_of_its_text_in_any_file(
+    client: Client, clock, data_dir: Path
+) -> None:
+    forgotten = await client.call_tool("remember_permanent", {"content": "Safe combination is 31-7-44 zebra"})
+    expiring = await client.call_tool(
+        "remember_temporary", {"content": "Gate code quokka 9981", "memory_type": "cache"}
+    )
     await client.call_tool("remember_permanent", {"content": "Likes sunflowers"})
     assert not forgotten.is_error and not expiring.is_error
     assert not (await client.call_tool("forget", {"memory_id": forgotten.structured_content["id"]})).is_error
@@ -183,16 +212,27 @@ async def test_two_users_on_one_data_dir_can_not_read_list_renew_or_forget_each_
     async def call(client: Client, tool: str, **arguments: Any) -> Any:
         return await client.call_tool(tool, arguments)
 
-    async with Client(build_server(alice_service, settings)) as alice, \
-            Client(build_server(bob_service, bob_settings)) as bob:
+    async with (
+        Client(build_server(alice_service, settings)) as alice,
+        Client(build_server(bob_service, bob_settings)) as bob,
+    ):
         mine = {
-            "temporary": (await call(alice, "remember_temporary", content="Alice's parcel arrives Friday",
-                                     memory_type="reminder")).structured_content,
-            "permanent": (await call(alice, "remember_permanent", content="Alice's bank is Nordbank",
-                                     memory_type="account", metadata={"branch": "north"})).structured_content,
+            "temporary": (
+                await call(alice, "remember_temporary", content="Alice's parcel arrives Friday", memory_type="reminder")
+            ).structured_content,
+            "permanent": (
+                await call(
+                    alice,
+                    "remember_permanent",
+                    content="Alice's bank is Nordbank",
+                    memory_type="account",
+                    metadata={"branch": "north"},
+                )
+            ).structured_content,
         }
-        theirs = (await call(bob, "remember_temporary", content="Bob's parcel arrives Monday",
-                             memory_type="reminder")).structured_content
+        theirs = (
+            await call(bob, "remember_temporary", content="Bob's parcel arrives Monday", memory_type="reminder")
+        ).structured_content
         before = (await call(alice, "expiring_soon", within_days=3650, limit=200)).structured_content
 
         for user, other, others_memories in ((bob, alice, list(mine.values())), (alice, bob, [theirs])):
@@ -202,8 +242,11 @@ async def test_two_users_on_one_data_dir_can_not_read_list_renew_or_forget_each_
                 listed = (await call(user, "expiring_soon", within_days=36500, limit=200)).structured_content
                 assert memory["id"] not in [m["id"] for m in listed["memories"]]
                 stranger = str(uuid.uuid4())
-                for tool, extra in (("renew_memory", {"permanent": True}), ("renew_memory", {"expires_in_days": 9}),
-                                    ("forget", {})):
+                for tool, extra in (
+                    ("renew_memory", {"permanent": True}),
+                    ("renew_memory", {"expires_in_days": 9}),
+                    ("forget", {}),
+                ):
                     refused = await call(user, tool, memory_id=memory["id"], **extra)
                     unknown = await call(user, tool, memory_id=stranger, **extra)
                     assert refused.is_error and unknown.is_error
@@ -212,7 +255,7 @@ async def test_two_users_on_one_data_dir_can_not_read_list_renew_or_forget_each_
                     )
 
         # Bob's remembering Alice's very text makes a memory of his own; it does not refresh hers.
-        copy = (await call(bob, "remember_permanent", content="alice's bank is NORDBANK", memory_type="account"))
+        copy = await call(bob, "remember_permanent", content="alice's bank is NORDBANK", memory_type="account")
         assert copy.structured_content["id"] != mine["permanent"]["id"]
         after = (await call(alice, "expiring_soon", within_days=3650, limit=200)).structured_content
         assert after == before

@@ -22,7 +22,9 @@ def policy() -> RetentionPolicy:
 @pytest.mark.parametrize(
     ("memory_type", "days"), [("session", 7), ("chat", 30), ("reminder", 1), ("cache", 1), ("browsing", 7)]
 )
-def test_each_type_gets_its_tier_and_other_types_the_default(policy: RetentionPolicy, memory_type: str, days: int) -> None:
+def test_each_type_gets_its_tier_and_other_types_the_default(
+    policy: RetentionPolicy, memory_type: str, days: int
+) -> None:
     assert policy.expiry(NOW, memory_type) == NOW + timedelta(days=days)
 
 

@@ -95,12 +95,13 @@ async def test_two_server_processes_share_one_data_dir(tmp_path: Path) -> None:
             seen_by_desktop = await desktop.call_tool("recall", {"query": "flaky CI job"})
             seen_by_code = await code.call_tool("recall", {"query": "which editor"})
             again = await code.call_tool("remember_permanent", {"content": "uses neovim for python"})
-    assert [m["content"] for m in seen_by_desktop.structured_content["memories"]][0] == "Debugging a flaky CI job"
-    assert [m["content"] for m in seen_by_code.structured_content["memories"]][0] == "Uses Neovim for Python"
+    assert seen_by_desktop.structured_content["memories"][0]["content"] == "Debugging a flaky CI job"
+    assert seen_by_code.structured_content["memories"][0]["content"] == "Uses Neovim for Python"
     assert again.structured_content["id"] == a.structured_content["id"]
     assert (data_dir.stat().st_mode & 0o777) == 0o700
     assert {p.name: p.stat().st_mode & 0o777 for p in data_dir.glob("*.db")} == {
-        "memories.db": 0o600, "history.db": 0o600
+        "memories.db": 0o600,
+        "history.db": 0o600,
     }
 
 
@@ -140,6 +141,6 @@ def test_importing_the_server_does_not_import_mem0_the_embedder_or_the_cli() -> 
         " if m in sys.modules];"
         "assert not heavy, heavy"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""

@@ -24,7 +24,7 @@ def store(tmp_path: Path) -> SQLiteVectorStore:
     return SQLiteVectorStore(tmp_path / "m.db", embedding_model_dims=DIMS)
 
 
-def ids(results) -> list[str]:  # noqa: ANN001
+def ids(results) -> list[str]:
     return [r.id for r in results]
 
 
@@ -142,8 +142,10 @@ def test_purge_deletes_expired_rows_and_shrinks_the_file(tmp_path: Path) -> None
     n = 2000
     store.insert(
         [unit(1, i) for i in range(n)],
-        [{"user_id": "u", "expires_at": "2020-01-01T00:00:00Z", "data": f"secret note {i} " + "x" * 400}
-         for i in range(n)],
+        [
+            {"user_id": "u", "expires_at": "2020-01-01T00:00:00Z", "data": f"secret note {i} " + "x" * 400}
+            for i in range(n)
+        ],
         [str(i) for i in range(n)],
     )
     store.insert([unit(1)], [{"user_id": "u", "data": "keeper"}], ["keep"])
@@ -159,8 +161,11 @@ def test_a_keyword_index_of_the_old_version_is_rebuilt_when_the_store_opens(tmp_
     import sqlite3
 
     store = SQLiteVectorStore(tmp_path / "m.db", embedding_model_dims=DIMS)
-    store.insert([unit(1), unit(0, 1)], [{"user_id": "u", "data": "娘はピーナッツアレルギー"},
-                                         {"user_id": "u", "data": "Ferienwohnung in Málaga"}], ["ja", "de"])
+    store.insert(
+        [unit(1), unit(0, 1)],
+        [{"user_id": "u", "data": "娘はピーナッツアレルギー"}, {"user_id": "u", "data": "Ferienwohnung in Málaga"}],
+        ["ja", "de"],
+    )
     store.close()
     with sqlite3.connect(tmp_path / "m.db") as db:  # as the previous release left it: no CJK pairs, no version
         db.execute("DROP TABLE vectors_fts")
@@ -168,7 +173,9 @@ def test_a_keyword_index_of_the_old_version_is_rebuilt_when_the_store_opens(tmp_
         db.execute("INSERT INTO vectors_fts (rowid, text) SELECT rowid, json_extract(payload, '$.data') FROM vectors")
         db.execute("DELETE FROM meta WHERE key = 'keyword_index'")
     with sqlite3.connect(tmp_path / "m.db") as db:
-        assert db.execute("SELECT count(*) FROM vectors_fts WHERE vectors_fts MATCH '\"ピーナッツ\"'").fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM vectors_fts WHERE vectors_fts MATCH '\"ピーナッツ\"'").fetchone() == (
+            0,
+        )
 
     reopened = SQLiteVectorStore(tmp_path / "m.db", embedding_model_dims=DIMS)
 

@@ -13,7 +13,16 @@ from expiring_memory_mcp.retention import iso
 
 pytestmark = pytest.mark.anyio
 
-MEMORY_FIELDS = {"id", "content", "memory_type", "created_at", "expires_at", "expiration_date", "expires_in", "metadata"}
+MEMORY_FIELDS = {
+    "id",
+    "content",
+    "memory_type",
+    "created_at",
+    "expires_at",
+    "expiration_date",
+    "expires_in",
+    "metadata",
+}
 
 
 async def call(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:
@@ -35,7 +44,14 @@ def contents(result: dict[str, Any]) -> list[str]:
 
 async def test_the_six_tools_are_listed_with_their_annotations_and_output_schemas(client: Client) -> None:
     tools = {t.name: t for t in (await client.list_tools()).tools}
-    assert set(tools) == {"remember_temporary", "remember_permanent", "recall", "expiring_soon", "forget", "renew_memory"}
+    assert set(tools) == {
+        "remember_temporary",
+        "remember_permanent",
+        "recall",
+        "expiring_soon",
+        "forget",
+        "renew_memory",
+    }
     assert tools["recall"].annotations.read_only_hint is True
     assert tools["expiring_soon"].annotations.read_only_hint is True
     assert tools["forget"].annotations.destructive_hint is True
@@ -44,7 +60,11 @@ async def test_the_six_tools_are_listed_with_their_annotations_and_output_schema
         assert tool.output_schema is not None, tool.name
         assert tool.description and "\n" not in tool.description.strip(), tool.name
     assert set(tools["remember_temporary"].input_schema["properties"]) == {
-        "content", "memory_type", "expires_in_days", "expires_at", "metadata"
+        "content",
+        "memory_type",
+        "expires_in_days",
+        "expires_at",
+        "metadata",
     }
     assert set(tools["recall"].input_schema["properties"]) == {"query", "memory_types", "limit"}
     assert "user_id" not in str([t.input_schema for t in tools.values()])
@@ -52,8 +72,18 @@ async def test_the_six_tools_are_listed_with_their_annotations_and_output_schema
 
 async def test_instructions_say_when_to_use_temporary_and_when_permanent(client: Client) -> None:
     text = client.instructions
-    for word in ("remember_permanent", "preferences", "account", "milestones", "remember_temporary",
-                 "session", "browsing", "recent chat", "reminders", "cached"):
+    for word in (
+        "remember_permanent",
+        "preferences",
+        "account",
+        "milestones",
+        "remember_temporary",
+        "session",
+        "browsing",
+        "recent chat",
+        "reminders",
+        "cached",
+    ):
         assert word in text
 
 
@@ -71,21 +101,29 @@ async def test_a_temporary_memory_gets_its_tier_expiry_and_every_field(client: C
 async def test_a_chat_memory_lasts_thirty_days_and_half_a_day_means_twelve_hours(client: Client, clock) -> None:
     chat = await call(client, "remember_temporary", content="We talked about Lisbon", memory_type="chat")
     assert chat["expires_at"] == iso(clock.now() + timedelta(days=30))
-    short = await call(client, "remember_temporary", content="Cart has 3 items", memory_type="cache", expires_in_days=0.5)
+    short = await call(
+        client, "remember_temporary", content="Cart has 3 items", memory_type="cache", expires_in_days=0.5
+    )
     assert short["expires_at"] == iso(clock.now() + timedelta(hours=12))
     assert short["expires_in"] == "in 12 hours"
 
 
 async def test_an_explicit_expiry_time_is_kept_exactly(client: Client, clock) -> None:
     moment = (clock.now() + timedelta(days=3)).replace(microsecond=0)
-    memory = await call(client, "remember_temporary", content="Dentist on Thursday", memory_type="reminder",
-                        expires_at=moment.isoformat())
+    memory = await call(
+        client,
+        "remember_temporary",
+        content="Dentist on Thursday",
+        memory_type="reminder",
+        expires_at=moment.isoformat(),
+    )
     assert memory["expires_at"] == iso(moment)
 
 
 async def test_a_permanent_memory_has_no_expiry_and_keeps_its_metadata(client: Client) -> None:
-    memory = await call(client, "remember_permanent", content="User prefers dark mode", metadata={"source": "settings",
-                                                                                                  "weight": 2})
+    memory = await call(
+        client, "remember_permanent", content="User prefers dark mode", metadata={"source": "settings", "weight": 2}
+    )
     assert memory["expires_at"] is None
     assert memory["expiration_date"] is None
     assert memory["expires_in"] is None
@@ -108,9 +146,7 @@ async def test_session_memory_is_gone_after_eight_days_from_recall_and_the_file(
     assert b"noise-cancelling" not in history
 
 
-async def test_a_memory_is_hidden_the_instant_it_expires_even_before_the_sweep(
-    client: Client, clock, db
-) -> None:
+async def test_a_memory_is_hidden_the_instant_it_expires_even_before_the_sweep(client: Client, clock, db) -> None:
     await call(client, "remember_temporary", content="Parking spot is B12", memory_type="cache", expires_in_days=1)
     clock.advance(days=1, microseconds=-1)
     assert contents(await call(client, "recall", query="parking spot")) == ["Parking spot is B12"]
@@ -121,8 +157,13 @@ async def test_a_memory_is_hidden_the_instant_it_expires_even_before_the_sweep(
 @pytest.mark.parametrize("settings_overrides", [{"sweep_interval_seconds": 10**9}])
 async def test_recall_never_starves_behind_two_hundred_closer_expired_memories(client: Client, clock, db) -> None:
     for i in range(200):
-        await call(client, "remember_temporary", content=f"Shopping for a laptop: candidate model number {i}",
-                   memory_type="cache", expires_in_days=1)
+        await call(
+            client,
+            "remember_temporary",
+            content=f"Shopping for a laptop: candidate model number {i}",
+            memory_type="cache",
+            expires_in_days=1,
+        )
     clock.advance(days=2)
     await call(client, "remember_temporary", content="Looking at notebook computers for college", memory_type="session")
     assert db.count_rows() == 201  # the expired ones are still stored: no sweep has run
@@ -212,7 +253,8 @@ async def test_expiring_soon_lists_live_temporary_memories_in_the_window_soonest
     assert [m["expires_in"] for m in week["memories"]] == ["in 6 hours", "in 1 day", "in 7 days"]
 
     assert contents(await call(client, "expiring_soon", within_days=60, memory_types=["chat", "cache"])) == [
-        "Weather cache", "Chat about the garden"
+        "Weather cache",
+        "Chat about the garden",
     ]
     assert contents(await call(client, "expiring_soon", within_days=60, limit=2)) == ["Weather cache", "Call mum"]
     clock.advance(hours=7)
@@ -286,8 +328,9 @@ BAD_CALLS = [
 
 
 @pytest.mark.parametrize(("tool", "arguments", "message"), BAD_CALLS, ids=[f"{t}-{m}" for t, _, m in BAD_CALLS])
-async def test_bad_input_gets_a_clear_error_and_stores_nothing(client: Client, db, tool: str, arguments: dict,
-                                                                message: str) -> None:
+async def test_bad_input_gets_a_clear_error_and_stores_nothing(
+    client: Client, db, tool: str, arguments: dict, message: str
+) -> None:
     kept = await call(client, "remember_permanent", content="A memory that must survive")
     assert message in await call_error(client, tool, **arguments)
     assert db.count_rows() == 1
@@ -296,10 +339,12 @@ async def test_bad_input_gets_a_clear_error_and_stores_nothing(client: Client, d
 
 async def test_renew_refuses_permanent_together_with_a_new_expiry(client: Client) -> None:
     memory = await call(client, "remember_temporary", content="Temporary thing")
-    assert "not both" in await call_error(client, "renew_memory", memory_id=memory["id"], permanent=True,
-                                          expires_in_days=3)
-    assert "not in the future" in await call_error(client, "renew_memory", memory_id=memory["id"],
-                                                   expires_at="2001-01-01")
+    assert "not both" in await call_error(
+        client, "renew_memory", memory_id=memory["id"], permanent=True, expires_in_days=3
+    )
+    assert "not in the future" in await call_error(
+        client, "renew_memory", memory_id=memory["id"], expires_at="2001-01-01"
+    )
 
 
 async def test_a_non_finite_expiry_is_refused(client: Client) -> None:
@@ -309,7 +354,6 @@ async def test_a_non_finite_expiry_is_refused(client: Client) -> None:
 
 async def test_memories_are_scoped_to_the_configured_user(client: Client, settings, clock, embedder, db) -> None:
     from conftest import make_service
-
     from expiring_memory_mcp.app import build_server
 
     mine = await call(client, "remember_permanent", content="Alice likes green tea")

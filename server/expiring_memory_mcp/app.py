@@ -26,14 +26,18 @@ from .settings import Settings
 T = TypeVar("T")
 Ctx = Context[MemoryService, Any]
 
-Content = Annotated[str, Field(description="The memory itself: one self-contained statement, written so it makes sense later.")]
+Content = Annotated[
+    str, Field(description="The memory itself: one self-contained statement, written so it makes sense later.")
+]
 Metadata = Annotated[
     dict[str, Any] | None,
     Field(description="Optional flat key/value pairs (string, number, boolean or null values) kept with the memory."),
 ]
 ExpiresInDays = Annotated[
     float | None,
-    Field(description="Expire after this many days; fractions allowed (0.5 is 12 hours). Leave out to use the type's tier."),
+    Field(
+        description="Expire after this many days; fractions allowed (0.5 is 12 hours). Leave out to use the type's tier."
+    ),
 ]
 ExpiresAt = Annotated[
     str | None,
@@ -68,7 +72,10 @@ async def remember_temporary(
     ctx: Ctx,
     content: Content,
     memory_type: Annotated[
-        str, Field(description="session, chat, reminder or cache (by default they last 7, 30, 1 and 1 days), or your own type.")
+        str,
+        Field(
+            description="session, chat, reminder or cache (by default they last 7, 30, 1 and 1 days), or your own type."
+        ),
     ] = "session",
     expires_in_days: ExpiresInDays = None,
     expires_at: ExpiresAt = None,
@@ -77,8 +84,13 @@ async def remember_temporary(
     """Remember something that goes stale: session context, what the user is browsing, recent chat, reminders, cached data."""
     service = _service(ctx)
     return await _call(
-        service.remember, content, memory_type, metadata,
-        permanent=False, expires_in_days=expires_in_days, expires_at=expires_at,
+        service.remember,
+        content,
+        memory_type,
+        metadata,
+        permanent=False,
+        expires_in_days=expires_in_days,
+        expires_at=expires_at,
     )
 
 
@@ -159,8 +171,11 @@ READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, open_wo
 WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=False)
 TOOLS: list[tuple[Callable[..., Any], str, ToolAnnotations]] = [
     (remember_temporary, "Remember temporarily", WRITE),
-    (remember_permanent, "Remember permanently", ToolAnnotations(read_only_hint=False, destructive_hint=False,
-                                                                  idempotent_hint=True, open_world_hint=False)),
+    (
+        remember_permanent,
+        "Remember permanently",
+        ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False),
+    ),
     (recall, "Recall memories", READ_ONLY),
     (expiring_soon, "Memories expiring soon", READ_ONLY),
     (forget, "Forget a memory", ToolAnnotations(read_only_hint=False, destructive_hint=True, open_world_hint=False)),

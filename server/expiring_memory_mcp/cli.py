@@ -98,23 +98,36 @@ def parser() -> argparse.ArgumentParser:
     json_flag = _Parser(add_help=False)
     json_flag.add_argument("--json", action="store_true", help="print JSON for scripts instead of a table")
     types = _Parser(add_help=False)
-    types.add_argument("--type", dest="types", action="append", metavar="TYPE",
-                       help="only memories of this type (repeat, or separate with commas)")
+    types.add_argument(
+        "--type",
+        dest="types",
+        action="append",
+        metavar="TYPE",
+        help="only memories of this type (repeat, or separate with commas)",
+    )
 
     def command(name: str, help_text: str, *parents: argparse.ArgumentParser) -> argparse.ArgumentParser:
         return commands.add_parser(name, help=help_text, description=help_text, parents=[json_flag, *parents])
 
     commands.add_parser(
-        "serve", help="serve MCP over stdio (the same as no command), or with --http over streamable HTTP; "
-        "see `serve --help`", add_help=False,
+        "serve",
+        help="serve MCP over stdio (the same as no command), or with --http over streamable HTTP; see `serve --help`",
+        add_help=False,
     )
 
     remember = command("remember", "remember something; temporary by default, with its type's lifetime")
     remember.add_argument("content")
-    remember.add_argument("--type", dest="memory_type", help="memory type (default: session, or preference with "
-                          "--permanent)")
-    remember.add_argument("--metadata", action="append", type=metadata_pair, default=[], metavar="KEY=VALUE",
-                          help="a metadata pair to keep with the memory (repeatable)")
+    remember.add_argument(
+        "--type", dest="memory_type", help="memory type (default: session, or preference with --permanent)"
+    )
+    remember.add_argument(
+        "--metadata",
+        action="append",
+        type=metadata_pair,
+        default=[],
+        metavar="KEY=VALUE",
+        help="a metadata pair to keep with the memory (repeatable)",
+    )
     _expiry_options(remember)
 
     recall = command("recall", "search live memories by meaning and keywords, best match first", types)
@@ -122,8 +135,9 @@ def parser() -> argparse.ArgumentParser:
     recall.add_argument("--limit", type=positive_int, default=5, help="how many at most (default 5)")
 
     expiring = command("expiring", "what expires when, soonest first", types)
-    expiring.add_argument("--within", type=duration, default=timedelta(days=7),
-                          help="how far ahead to look, like 24h or 30d (default 7d)")
+    expiring.add_argument(
+        "--within", type=duration, default=timedelta(days=7), help="how far ahead to look, like 24h or 30d (default 7d)"
+    )
     expiring.add_argument("--limit", type=positive_int, default=50, help="how many at most (default 50)")
 
     listing = command("list", "every live memory, soonest expiry first, permanent ones last", types)
@@ -132,8 +146,11 @@ def parser() -> argparse.ArgumentParser:
     forget = command("forget", "delete a memory for good")
     forget.add_argument("id")
 
-    renew = command("renew", "keep a memory longer or make it permanent; with no option it gets its type's "
-                    "lifetime from now, unless it already lasts longer")
+    renew = command(
+        "renew",
+        "keep a memory longer or make it permanent; with no option it gets its type's "
+        "lifetime from now, unless it already lasts longer",
+    )
     renew.add_argument("id")
     _expiry_options(renew)
 
@@ -245,10 +262,18 @@ class View:
         self.show(table)
 
     def record(self, title: str, record: MemoryRecord) -> None:
-        expires = "never (permanent)" if record.expires_at is None else \
-            f"{self.local(record.expires_at)} ({record.expires_in})"
-        rows = [("id", record.id), ("content", record.content), ("type", record.memory_type),
-                ("created", self.local(record.created_at)), ("expires", expires)]
+        expires = (
+            "never (permanent)"
+            if record.expires_at is None
+            else f"{self.local(record.expires_at)} ({record.expires_in})"
+        )
+        rows = [
+            ("id", record.id),
+            ("content", record.content),
+            ("type", record.memory_type),
+            ("created", self.local(record.created_at)),
+            ("expires", expires),
+        ]
         if record.metadata:
             rows.append(("metadata", ", ".join(f"{k}={json.dumps(v)}" for k, v in record.metadata.items())))
         self.grid(title, rows)
@@ -276,8 +301,10 @@ def _expiry(args: argparse.Namespace, service: MemoryService) -> dict[str, Any]:
 def do_remember(args: argparse.Namespace, service: MemoryService, view: View) -> None:
     kind = args.memory_type or ("preference" if args.permanent else "session")
     metadata = dict(args.metadata)
-    view.memory("Remembered:", service.remember(args.content, kind, metadata, permanent=args.permanent,
-                                                **_expiry(args, service)))
+    view.memory(
+        "Remembered:",
+        service.remember(args.content, kind, metadata, permanent=args.permanent, **_expiry(args, service)),
+    )
 
 
 def do_recall(args: argparse.Namespace, service: MemoryService, view: View) -> None:
@@ -345,8 +372,7 @@ def do_export(args: argparse.Namespace, service: MemoryService, view: View) -> N
         return
     with _private_file(Path(args.file)) as file:
         file.writelines(lines)
-    view.result({"exported": len(lines), "file": args.file},
-                f"Exported {_count(len(lines), 'memory')} to {args.file}.")
+    view.result({"exported": len(lines), "file": args.file}, f"Exported {_count(len(lines), 'memory')} to {args.file}.")
 
 
 def do_import(args: argparse.Namespace, service: MemoryService, view: View) -> int:
@@ -364,8 +390,11 @@ def do_import(args: argparse.Namespace, service: MemoryService, view: View) -> i
                 message = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else str(exc)
                 invalid.append({"line": number, "error": message})
     result = {
-        "added": counts["added"], "refreshed": counts["refreshed"], "unchanged": counts["unchanged"],
-        "skipped_expired": counts["expired"], "invalid": invalid,
+        "added": counts["added"],
+        "refreshed": counts["refreshed"],
+        "unchanged": counts["unchanged"],
+        "skipped_expired": counts["expired"],
+        "invalid": invalid,
     }
     if view.as_json:
         view.json(result)
@@ -399,8 +428,11 @@ def _entry(text: str) -> dict[str, Any]:
     if entry.get("metadata") is not None and not isinstance(entry["metadata"], dict):
         raise InvalidRequest("'metadata' must be an object")
     return {
-        "content": entry["content"], "memory_type": entry["memory_type"], "metadata": entry.get("metadata"),
-        "created_at": entry.get("created_at"), "expires_at": entry["expires_at"],
+        "content": entry["content"],
+        "memory_type": entry["memory_type"],
+        "metadata": entry.get("metadata"),
+        "created_at": entry.get("created_at"),
+        "expires_at": entry["expires_at"],
     }
 
 
@@ -434,8 +466,16 @@ def _count(n: int, noun: str) -> str:
 
 
 HANDLERS: dict[str, Handler] = {
-    "remember": do_remember, "recall": do_recall, "expiring": do_expiring, "list": do_list, "forget": do_forget,
-    "renew": do_renew, "purge": do_purge, "stats": do_stats, "export": do_export, "import": do_import,
+    "remember": do_remember,
+    "recall": do_recall,
+    "expiring": do_expiring,
+    "list": do_list,
+    "forget": do_forget,
+    "renew": do_renew,
+    "purge": do_purge,
+    "stats": do_stats,
+    "export": do_export,
+    "import": do_import,
 }
 
 

@@ -134,9 +134,7 @@ def forget_history(memory: Memory, memory_ids: list[str]) -> None:
     with db._lock:
         for start in range(0, len(memory_ids), 500):
             chunk = memory_ids[start : start + 500]
-            db.connection.execute(
-                f"DELETE FROM history WHERE memory_id IN ({', '.join('?' * len(chunk))})", chunk
-            )
+            db.connection.execute(f"DELETE FROM history WHERE memory_id IN ({', '.join('?' * len(chunk))})", chunk)
         db.connection.commit()
         db.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the deleted rows' old pages are in the WAL
 

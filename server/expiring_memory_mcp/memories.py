@@ -26,9 +26,28 @@ logger = logging.getLogger(__name__)
 
 # Payload keys that Mem0 or this service own; callers' metadata may not use them.
 RESERVED_KEYS = frozenset(
-    {"type", "expires_at", "dedup_key", "data", "hash", "created_at", "updated_at", "user_id", "agent_id",
-     "run_id", "actor_id", "role", "text_lemmatized", "expiration_date", "attributed_to", "id", "memory",
-     "score", "metadata", "expires_ts"}
+    {
+        "type",
+        "expires_at",
+        "dedup_key",
+        "data",
+        "hash",
+        "created_at",
+        "updated_at",
+        "user_id",
+        "agent_id",
+        "run_id",
+        "actor_id",
+        "role",
+        "text_lemmatized",
+        "expiration_date",
+        "attributed_to",
+        "id",
+        "memory",
+        "score",
+        "metadata",
+        "expires_ts",
+    }
 )
 TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 MAX_METADATA_KEYS = 32
@@ -132,8 +151,9 @@ class MemoryService:
         """The same memory store, scoped to another user (each HTTP token maps to one)."""
         services = self._engine.services
         if user_id not in services:
-            services[user_id] = MemoryService(self.settings, self._clock, self._engine._build, user_id=user_id,
-                                              engine=self._engine)
+            services[user_id] = MemoryService(
+                self.settings, self._clock, self._engine._build, user_id=user_id, engine=self._engine
+            )
         return services[user_id]
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -281,8 +301,17 @@ class MemoryService:
             return self._live(backend, memory_id, now)
 
     def _add_or_refresh(
-        self, backend: Backend, now: datetime, text: str, kind: str,
-        meta: dict[str, Any], expiry: datetime | None, created_at: str, *, touch: bool = True, infer: bool = False,
+        self,
+        backend: Backend,
+        now: datetime,
+        text: str,
+        kind: str,
+        meta: dict[str, Any],
+        expiry: datetime | None,
+        created_at: str,
+        *,
+        touch: bool = True,
+        infer: bool = False,
     ) -> tuple[str, str]:
         """Add a memory, or refresh its live twin (same text, type and user): the later expiry wins, metadata merges.
 
@@ -319,7 +348,10 @@ class MemoryService:
     def expiring(self, within_days: float, memory_types: list[str] | None, limit: int) -> list[MemoryRecord]:
         """Live temporary memories that expire within the window, soonest first."""
         with self._session() as (backend, now):
-            filters = {**self._scope(backend, now, memory_types), **backend.window(now, now + timedelta(days=within_days))}
+            filters = {
+                **self._scope(backend, now, memory_types),
+                **backend.window(now, now + timedelta(days=within_days)),
+            }
             records = [self._record(item, now) for item in backend.list(filters, limit)]
             return sorted(records, key=lambda r: r.expires_at or "")[:limit]
 

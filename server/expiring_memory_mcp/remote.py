@@ -73,8 +73,12 @@ def serve_http(service: MemoryService, settings: Settings, host: str, port: int)
     server = build_server(service, settings, token_verifier=verifier, auth=auth)
     users = sorted(set(settings.http_tokens.values()))
     logger.info(
-        "serving MCP over streamable HTTP at %s/mcp for %s", url,
+        "serving MCP over streamable HTTP at %s/mcp for %s",
+        url,
         f"{len(users)} user(s) by bearer token" if users else f"user {settings.user_id!r}, loopback only, no token",
     )
-    anyio.run(partial(server.run_streamable_http_async, host=host, port=port,
-                      transport_security=security(settings, host, port)))
+    anyio.run(
+        partial(
+            server.run_streamable_http_async, host=host, port=port, transport_security=security(settings, host, port)
+        )
+    )

@@ -39,10 +39,10 @@ class Settings(BaseSettings):
     ttl_chat_days: Days = Field(default=30, description="How long a `chat` memory lives, in days.")
     ttl_reminder_days: Days = Field(default=1, description="How long a `reminder` memory lives, in days.")
     ttl_cache_days: Days = Field(default=1, description="How long a `cache` memory lives, in days.")
-    ttl_default_days: Days = Field(default=7, description="How long a temporary memory of any other type lives, in days.")
-    max_ttl_days: Days = Field(
-        default=3650, description="The longest expiry a temporary memory may be given, in days."
+    ttl_default_days: Days = Field(
+        default=7, description="How long a temporary memory of any other type lives, in days."
     )
+    max_ttl_days: Days = Field(default=3650, description="The longest expiry a temporary memory may be given, in days.")
     max_content_chars: int = Field(
         default=5000, ge=1, le=100_000, description="The longest memory text accepted, in characters."
     )
@@ -96,7 +96,7 @@ class Settings(BaseSettings):
     )
     http_tokens: dict[str, str] = Field(
         default_factory=dict,
-        description='For `serve --http`: a JSON object mapping each bearer token to the user id it acts as, such as '
+        description="For `serve --http`: a JSON object mapping each bearer token to the user id it acts as, such as "
         '`{"long-random-token": "alice"}`.',
     )
     allowed_hosts: list[str] = Field(

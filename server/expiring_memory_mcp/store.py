@@ -75,7 +75,7 @@ def _epoch(value: Any) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool):
-        raise ValueError(f"{EXPIRES_AT} must be a time, not {value!r}")
+        raise ValueError(f"{EXPIRES_AT} must be a time, not {value!r}")  # noqa: TRY004 -- bad data, like a bad string
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, datetime):
@@ -304,8 +304,9 @@ class SQLiteVectorStore(VectorStoreBase):
         )
         self._db.execute("INSERT OR REPLACE INTO meta VALUES ('keyword_index', ?)", (KEYWORD_INDEX_VERSION,))
         if exists:
-            logger.info("rebuilt the keyword index of %d memories (version %s -> %d)", len(rows), version,
-                        KEYWORD_INDEX_VERSION)
+            logger.info(
+                "rebuilt the keyword index of %d memories (version %s -> %d)", len(rows), version, KEYWORD_INDEX_VERSION
+            )
 
     def use_embedder(self, name: str, encode: Callable[[list[str]], np.ndarray]) -> int:
         """Record which model writes this collection's vectors; if another one wrote them, embed every memory again
@@ -325,8 +326,12 @@ class SQLiteVectorStore(VectorStoreBase):
             rows = self._db.execute(
                 "SELECT rowid, payload FROM vectors WHERE collection = ? ORDER BY rowid", (self.collection_name,)
             ).fetchall()
-            logger.warning("re-embedding %d memories: the store's vectors come from %s, the embedder is now %s",
-                           len(rows), current, name)
+            logger.warning(
+                "re-embedding %d memories: the store's vectors come from %s, the embedder is now %s",
+                len(rows),
+                current,
+                name,
+            )
             rev = self._next_rev()
             for start in range(0, len(rows), 256):
                 chunk = rows[start : start + 256]
@@ -469,7 +474,9 @@ class SQLiteVectorStore(VectorStoreBase):
         cache = self._cache
         if version == cache.data_version and rev == cache.rev:
             return
-        (live,) = self._db.execute("SELECT count(*) FROM vectors WHERE collection = ?", (self.collection_name,)).fetchone()
+        (live,) = self._db.execute(
+            "SELECT count(*) FROM vectors WHERE collection = ?", (self.collection_name,)
+        ).fetchone()
         (cache.rows_in_file,) = self._db.execute("SELECT count(*) FROM vectors").fetchone()
         if cache.size > 2 * live + 1024:  # deleted rows linger in the cache (harmless: SQL rejects them); drop them
             cache.clear()
@@ -653,7 +660,8 @@ class SQLiteVectorStore(VectorStoreBase):
     def delete_col(self):
         with self.transaction():
             rowids = [
-                r for (r,) in self._db.execute("SELECT rowid FROM vectors WHERE collection = ?", (self.collection_name,))
+                r
+                for (r,) in self._db.execute("SELECT rowid FROM vectors WHERE collection = ?", (self.collection_name,))
             ]
             self._delete_rowids(rowids)
         self._cache.clear()

@@ -66,9 +66,7 @@ class EmbeddedBackend(Mem0Backend):
         from ..mem0_setup import forget_orphaned_history
 
         if orphans := forget_orphaned_history(self.memory, self.store):
-            logger.info(
-                "removed the history of %d memories left by an interrupted write", orphans
-            )
+            logger.info("removed the history of %d memories left by an interrupted write", orphans)
 
     def purged_total(self) -> int | None:
         return self.store.purged_total()

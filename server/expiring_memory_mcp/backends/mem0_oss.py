@@ -105,9 +105,8 @@ class Mem0Backend(Backend):
         self, text: str, user_id: str, metadata: dict[str, Any], expiry: datetime | None, *, infer: bool = False
     ) -> str:
         meta = {**metadata, **expiry_fields(expiry)}
-        if infer and self.infers:
-            if memory_id := self._add_inferred(text, user_id, meta, expiry):
-                return memory_id
+        if infer and self.infers and (memory_id := self._add_inferred(text, user_id, meta, expiry)):
+            return memory_id
         added = self.memory.add(text, user_id=user_id, metadata=meta, expiration_date=mem0_date(expiry), infer=False)
         return str(added["results"][0]["id"])
 
@@ -123,9 +122,7 @@ class Mem0Backend(Backend):
         return str(touched[0]["id"]) if touched else None
 
     def update(self, memory_id: str, metadata: dict[str, Any], expiry: datetime | None) -> None:
-        self.memory.update(
-            memory_id, metadata={**metadata, **expiry_fields(expiry)}, expiration_date=mem0_date(expiry)
-        )
+        self.memory.update(memory_id, metadata={**metadata, **expiry_fields(expiry)}, expiration_date=mem0_date(expiry))
 
     def delete(self, memory_id: str) -> None:
         from ..mem0_setup import forget_history
@@ -183,7 +180,9 @@ def read_config(path: Path) -> dict[str, Any]:
     except (OSError, yaml.YAMLError) as exc:
         raise ValueError(f"cannot read the Mem0 config file {path}: {exc}") from None
     if not isinstance(config, dict):
-        raise ValueError(f"the Mem0 config file {path} must hold a mapping such as {{'vector_store': {{...}}}}")
+        raise ValueError(  # noqa: TRY004 -- a bad config file is reported like every other bad setting
+            f"the Mem0 config file {path} must hold a mapping such as {{'vector_store': {{...}}}}"
+        )
     return config
 
 
@@ -191,7 +190,13 @@ def open_mem0(settings: Settings, embedder: Embedder | None = None) -> Mem0Backe
     """Mem0's Memory.from_config on the user's file. Without an `embedder` the bundled one is used (and the store
     gets its 384 dimensions); without an `llm` a placeholder that is never called. History goes to the data dir."""
     from ..mem0_setup import (
-        HISTORY_FILE, PLACEHOLDER, prepare_environment, private_dir, quiet_mem0, register_placeholder, share_history,
+        HISTORY_FILE,
+        PLACEHOLDER,
+        prepare_environment,
+        private_dir,
+        quiet_mem0,
+        register_placeholder,
+        share_history,
     )
 
     if settings.mem0_config is None:
@@ -228,6 +233,8 @@ def open_mem0(settings: Settings, embedder: Embedder | None = None) -> Mem0Backe
         memory.embedding_model = embedder or MiniLMEmbedder()
     provider = (config.get("vector_store") or {}).get("provider", "qdrant")
     return Mem0Backend(
-        memory, lock_file=data_dir / "writes.lock", location=f"{provider} via {settings.mem0_config}",
+        memory,
+        lock_file=data_dir / "writes.lock",
+        location=f"{provider} via {settings.mem0_config}",
         infer=settings.infer,
     )

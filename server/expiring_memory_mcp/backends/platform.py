@@ -85,7 +85,10 @@ def item_expires_ts(item: Item) -> float:
 
 
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
-    "gt": lambda a, b: a > b, "gte": lambda a, b: a >= b, "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b,
+    "gt": lambda a, b: a > b,
+    "gte": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b,
+    "lte": lambda a, b: a <= b,
 }
 
 
