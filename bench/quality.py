@@ -242,8 +242,8 @@ def keyword_variant(name: str) -> Iterator[None]:
     """The store's keyword index and query built another way, for one measurement."""
     import re
 
-    from expiring_memory_mcp import keywords
-    from expiring_memory_mcp import store as store_module
+    from expiring_memory_mcp.store import keyword_index as store_module  # where the index, text and query are made
+    from expiring_memory_mcp.store import keywords
 
     saved = (store_module.KEYWORD_INDEX, store_module.index_text, store_module.match_query, keywords.STOP_WORDS)
     index = "CREATE VIRTUAL TABLE vectors_fts USING fts5 (text, tokenize = '{}')"

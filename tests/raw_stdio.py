@@ -15,7 +15,7 @@ import anyio
 from anyio.abc import Process
 from anyio.streams.text import TextReceiveStream
 
-from expiring_memory_mcp.keywords import index_text
+from expiring_memory_mcp.store.keywords import index_text
 from test_stdio import SCRIPT, server_env
 
 __all__ = ["SCRIPT", "RawServer", "check_store_consistent", "ok", "server_env", "unshare_prefix"]

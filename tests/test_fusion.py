@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from expiring_memory_mcp.fusion import Candidate, Ranking, fuse, keyword_evidence
+from expiring_memory_mcp.store.fusion import Candidate, Ranking, fuse, keyword_evidence
 
 HYBRID = Ranking()
 RARE = math.log(999.5 / 1.5)  # the weight of a word only one of 1,000 memories has

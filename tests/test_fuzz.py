@@ -30,10 +30,10 @@ from hypothesis import strategies as st
 from mcp import Client
 
 from expiring_memory_mcp.app import build_server
-from expiring_memory_mcp.keywords import match_query
 from expiring_memory_mcp.memories import RESERVED_KEYS, dedup_key
 from expiring_memory_mcp.retention import iso, parse_iso
 from expiring_memory_mcp.store import SQLiteVectorStore
+from expiring_memory_mcp.store.keywords import match_query
 from raw_stdio import RawServer, check_store_consistent, server_env
 
 REMEMBER_CASES, READ_CASES, FORGET_RENEW_CASES, FTS_CASES = 600, 400, 300, 1000  # 1,300 tool calls

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from expiring_memory_mcp.keywords import match_query
 from expiring_memory_mcp.store import SQLiteVectorStore
+from expiring_memory_mcp.store.keywords import match_query
 
 DIMS = 8
 

@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     from mem0 import Memory
 
     from .embedder import Embedder
-    from .fusion import Ranking
     from .store import SQLiteVectorStore
+    from .store.fusion import Ranking
 
 DB_FILE = "memories.db"
 HISTORY_FILE = "history.db"

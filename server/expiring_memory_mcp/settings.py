@@ -11,8 +11,8 @@ from platformdirs import user_data_dir
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .fusion import KEYWORD_WEIGHTS, Method, Ranking
 from .retention import RetentionPolicy
+from .store.fusion import KEYWORD_WEIGHTS, Method, Ranking
 
 Days = Annotated[float, Field(gt=0, le=36500)]
 EmbedderName = Literal["minilm", "use-multilingual", "e5-multilingual"]  # the keys of embedder.EMBEDDERS

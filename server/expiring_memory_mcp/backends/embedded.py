@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from mem0 import Memory
 
     from ..embedder import Embedder
-    from ..fusion import Ranking
     from ..store import SQLiteVectorStore
+    from ..store.fusion import Ranking
 
 logger = logging.getLogger(__name__)
 
