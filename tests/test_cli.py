@@ -292,6 +292,27 @@ def test_a_bad_setting_is_a_one_line_error(tmp_path: Path) -> None:
     assert "EXPIRING_MEMORY_TIMEZONE: Value error, unknown timezone 'Mars/Olympus'" in one_line_error(done)
 
 
+def test_a_damaged_database_is_a_one_line_error_naming_the_file_and_what_to_do_not_a_server_log(
+    tmp_path: Path,
+) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    garbage = bytes(range(256)) * 16
+    (data_dir / "memories.db").write_bytes(garbage)
+    env = cli_env(tmp_path, data_dir)
+
+    error = one_line_error(script(env, "list"))
+    assert f"{data_dir / 'memories.db'} is damaged or not an SQLite database" in error
+    assert "server log" not in error.lower()  # the CLI has none: it says how to see the full error instead
+    assert "EXPIRING_MEMORY_LOG_LEVEL=DEBUG" in error
+    assert (data_dir / "memories.db").read_bytes() == garbage  # left as it was
+
+    debug = script(env, "list", EXPIRING_MEMORY_LOG_LEVEL="DEBUG")  # and that advice holds
+    assert debug.returncode == 1 and debug.stdout == ""
+    assert "Traceback" in debug.stderr and "file is not a database" in debug.stderr
+    assert debug.stderr.splitlines()[-1] == error
+
+
 def test_help_lists_every_command(tmp_path: Path) -> None:
     out = ok(script(cli_env(tmp_path, tmp_path / "data"), "--help"))
     for command in (

@@ -1,0 +1,117 @@
+"""What each command does with the service, and which function runs which command."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from ..errors import InvalidRequest
+from ..memories import MemoryService
+from .transfer import do_export, do_import
+from .views import View, count
+
+Handler = Callable[[argparse.Namespace, MemoryService, View], int | None]
+
+
+def _types(args: argparse.Namespace) -> list[str] | None:
+    names = [t.strip() for group in args.types or [] for t in group.split(",") if t.strip()]
+    return names or None
+
+
+def _expiry(args: argparse.Namespace, service: MemoryService) -> dict[str, Any]:
+    if args.ttl is not None and args.ttl > service.policy.max_ttl:
+        raise InvalidRequest(f"--ttl may be at most {service.policy.max_ttl.days} days; use --permanent instead.")
+    return {
+        "expires_in_days": None if args.ttl is None else args.ttl / timedelta(days=1),
+        "expires_at": args.expires_at,
+    }
+
+
+def do_remember(args: argparse.Namespace, service: MemoryService, view: View) -> None:
+    """Stores a memory and shows it."""
+    kind = args.memory_type or ("preference" if args.permanent else "session")
+    metadata = dict(args.metadata)
+    view.memory(
+        "Remembered:",
+        service.remember(args.content, kind, metadata, permanent=args.permanent, **_expiry(args, service)),
+    )
+
+
+def do_recall(args: argparse.Namespace, service: MemoryService, view: View) -> None:
+    """Shows the best matches with their scores."""
+    found = service.recall(args.query, _types(args), args.limit)
+    view.memories(found, scores=[m.score for m in found])
+
+
+def do_expiring(args: argparse.Namespace, service: MemoryService, view: View) -> None:
+    """Shows what expires within the window, soonest first."""
+    within = min(args.within, timedelta(days=36500))  # as far as the expiring_soon tool looks
+    view.memories(service.expiring(within / timedelta(days=1), _types(args), args.limit))
+
+
+def do_list(args: argparse.Namespace, service: MemoryService, view: View) -> None:
+    """Shows every live memory, and how many for people."""
+    found = service.memories(_types(args), args.limit)
+    view.memories(found)
+    if not view.as_json and found:
+        view.line(count(len(found), "memory") + ".")
+
+
+def do_forget(args: argparse.Namespace, service: MemoryService, view: View) -> None:
+    """Deletes one memory."""
+    deleted = service.forget(args.id)
+    view.result({"deleted": deleted}, f"Forgot {deleted}.")
+
+
+def do_renew(args: argparse.Namespace, service: MemoryService, view: View) -> None:
+    """Gives a memory a new expiry and shows it."""
+    expiry = _expiry(args, service)
+    view.memory("Renewed:", service.renew(args.id, expiry["expires_in_days"], expiry["expires_at"], args.permanent))
+
+
+def do_purge(args: argparse.Namespace, service: MemoryService, view: View) -> None:
+    """Deletes what has expired, or with --dry-run shows what would go."""
+    if not args.dry_run:
+        deleted = service.sweep()
+        view.result({"deleted": deleted}, f"Deleted {count(deleted, 'expired memory')}.")
+        return
+    total, mine = service.expired()
+    if view.as_json:
+        view.json({"dry_run": True, "would_delete": total, "memories": [m.model_dump() for m in mine]})
+        return
+    if mine:
+        view.table(mine)
+    others = f" ({total - len(mine)} of other users, not shown)" if total > len(mine) else ""
+    view.line(f"Dry run: {count(total, 'expired memory')} would be deleted{others}; nothing was deleted.")
+
+
+def do_stats(args: argparse.Namespace, service: MemoryService, view: View) -> None:
+    """Shows the counts, what expires soon, and the database's size."""
+    stats = service.stats()
+    if view.as_json:
+        view.json(stats.model_dump())
+        return
+    rows = [("live", str(stats.live)), ("permanent", str(stats.permanent)), ("temporary", str(stats.temporary))]
+    rows += [(f"type {name}", str(n)) for name, n in stats.by_type.items()]
+    rows += [(f"expiring in {window}", str(n)) for window, n in stats.expiring.items()]
+    if stats.purged_total is not None:
+        rows.append(("purged so far", str(stats.purged_total)))
+    if stats.database_bytes is not None:
+        rows.append(("database size", f"{stats.database_bytes:,} bytes"))
+    view.grid(f"Memories of {stats.user_id!r} in {stats.data_dir} ({stats.backend} backend)", rows)
+
+
+HANDLERS: dict[str, Handler] = {
+    "remember": do_remember,
+    "recall": do_recall,
+    "expiring": do_expiring,
+    "list": do_list,
+    "forget": do_forget,
+    "renew": do_renew,
+    "purge": do_purge,
+    "stats": do_stats,
+    "export": do_export,
+    "import": do_import,
+}

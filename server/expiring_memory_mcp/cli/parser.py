@@ -1,0 +1,153 @@
+"""The command line's grammar: commands, options, their help, and the argument types that check them."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+from datetime import timedelta
+from typing import Any, NoReturn
+
+PROG = "expiring-memory-mcp"
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "": 86400}
+
+
+class UsageError(Exception):
+    """Bad command-line usage: exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, not argparse's usage block
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+# -- argument types ---------------------------------------------------------------------------------
+
+
+def duration(text: str) -> timedelta:
+    """30m, 12h, 7d, 2w, 90s, or a plain number of days (fractions allowed)."""
+    match = _DURATION.match(text)
+    try:
+        if not match:
+            raise ValueError
+        span = timedelta(seconds=float(match[1]) * _SECONDS[match[2]])
+    except (ValueError, OverflowError):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a duration; use for example 30m, 12h, 7d, 2w or a number of days"
+        ) from None
+    if span <= timedelta(0):
+        raise argparse.ArgumentTypeError(f"{text!r} must be longer than zero")
+    return span
+
+
+def metadata_pair(text: str) -> tuple[str, Any]:
+    """key=value; a value that reads as a JSON number, true, false or null is stored as one, anything else as text."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not key=value")
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return key.strip(), value
+    finite = not isinstance(parsed, float) or math.isfinite(parsed)
+    return key.strip(), parsed if (parsed is None or isinstance(parsed, bool | int | float)) and finite else value
+
+
+def positive_int(text: str) -> int:
+    """A whole number from 1 up."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
+
+
+# -- commands ---------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every command with its options; bad usage raises UsageError instead of exiting."""
+    root = _Parser(
+        prog=PROG,
+        description="A long-term memory for AI assistants that cleans itself up. "
+        "With no command, serve MCP over stdio.",
+        epilog="Settings come from the same EXPIRING_MEMORY_* environment variables as the server.",
+    )
+    commands = root.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    json_flag = _Parser(add_help=False)
+    json_flag.add_argument("--json", action="store_true", help="print JSON for scripts instead of a table")
+    types = _Parser(add_help=False)
+    types.add_argument(
+        "--type",
+        dest="types",
+        action="append",
+        metavar="TYPE",
+        help="only memories of this type (repeat, or separate with commas)",
+    )
+
+    def command(name: str, help_text: str, *parents: _Parser) -> _Parser:
+        return commands.add_parser(name, help=help_text, description=help_text, parents=[json_flag, *parents])
+
+    commands.add_parser(
+        "serve",
+        help="serve MCP over stdio (the same as no command), or with --http over streamable HTTP; see `serve --help`",
+        add_help=False,
+    )
+
+    remember = command("remember", "remember something; temporary by default, with its type's lifetime")
+    remember.add_argument("content")
+    remember.add_argument(
+        "--type", dest="memory_type", help="memory type (default: session, or preference with --permanent)"
+    )
+    remember.add_argument(
+        "--metadata",
+        action="append",
+        type=metadata_pair,
+        default=[],
+        metavar="KEY=VALUE",
+        help="a metadata pair to keep with the memory (repeatable)",
+    )
+    _expiry_options(remember)
+
+    recall = command("recall", "search live memories by meaning and keywords, best match first", types)
+    recall.add_argument("query")
+    recall.add_argument("--limit", type=positive_int, default=5, help="how many at most (default 5)")
+
+    expiring = command("expiring", "what expires when, soonest first", types)
+    expiring.add_argument(
+        "--within", type=duration, default=timedelta(days=7), help="how far ahead to look, like 24h or 30d (default 7d)"
+    )
+    expiring.add_argument("--limit", type=positive_int, default=50, help="how many at most (default 50)")
+
+    listing = command("list", "every live memory, soonest expiry first, permanent ones last", types)
+    listing.add_argument("--limit", type=positive_int, help="how many at most (default: all)")
+
+    forget = command("forget", "delete a memory for good")
+    forget.add_argument("id")
+
+    renew = command(
+        "renew",
+        "keep a memory longer or make it permanent; with no option it gets its type's "
+        "lifetime from now, unless it already lasts longer",
+    )
+    renew.add_argument("id")
+    _expiry_options(renew)
+
+    purge = command("purge", "delete every expired memory now (the server also does this by itself)")
+    purge.add_argument("--dry-run", action="store_true", help="show what would be deleted, delete nothing")
+
+    command("stats", "counts by type and lifetime, what expires soon, purged so far, database size")
+
+    export = command("export", "write every live memory as JSON lines (to stdout without FILE)")
+    export.add_argument("file", nargs="?", help="the file to write (created private, mode 0600)")
+
+    load = command("import", "read memories from an export; importing the same file twice adds nothing")
+    load.add_argument("file", help="a JSON lines file, or - for stdin")
+    return root
+
+
+def _expiry_options(sub: argparse.ArgumentParser) -> None:
+    group = sub.add_mutually_exclusive_group()
+    group.add_argument("--ttl", type=duration, help="lifetime from now: 30m, 12h, 7d, 2w or a number of days")
+    group.add_argument("--expires-at", help="ISO 8601 time or date; without an offset it is in the configured timezone")
+    group.add_argument("--permanent", action="store_true", help="never expires")
