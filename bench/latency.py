@@ -70,7 +70,7 @@ def profile(data_dir: Path, queries: list[str], calls: int) -> str:
     from expiring_memory_mcp.settings import Settings
 
     settings = Settings(data_dir=data_dir, user_id=common.USER)
-    service = MemoryService(settings, SystemClock(), partial(open_backend, settings, run.embedder()))
+    service = MemoryService.open(settings, SystemClock(), partial(open_backend, settings, run.embedder()))
     try:
         service.recall("warm up", None, 5)
         profiler = cProfile.Profile()

@@ -73,7 +73,10 @@ def open_ours(uri: str, table: str, embedder: Any, clock: Clock) -> Any:
         mem0_config=config_file(uri, table),
         sweep_interval_seconds=10**9,
     )
-    return MemoryService(settings, clock, lambda: open_backend(settings, embedder))  # swept at load, then not
+    backend = open_backend(settings, embedder)
+    service = MemoryService.open(settings, clock, lambda: backend)
+    service.start_loading().join()  # the startup sweep; then none, by the interval
+    return service, backend
 
 
 def open_reference(uri: str, table: str, embedder: Any) -> Any:
@@ -108,8 +111,7 @@ def latency(uri: str, n: int, embedder: Any, texts: list[str], vectors: np.ndarr
     now = datetime.now(UTC)
     v, payloads, ids = common.realistic_mix(n, now, texts, vectors)
     ours_table, ref_table = f"ours_{n}", f"ref_{n}"
-    service = open_ours(uri, ours_table, embedder, Clock(now))
-    backend = service._loaded()
+    service, backend = open_ours(uri, ours_table, embedder, Clock(now))
     load_ours = common.bulk_insert(backend.memory.vector_store, v, payloads, ids)
     reference = open_reference(uri, ref_table, embedder)
     load_ref = common.bulk_insert(reference.vector_store, v, payloads, ids)
@@ -142,8 +144,7 @@ def starvation(uri: str, n: int, embedder: Any) -> str:
     ] + [common.tool_payload(live_text, "session", now + timedelta(days=7), now)]
     ids = [str(uuid.uuid4()) for _ in range(n + 1)]
     clock = Clock(now)
-    service = open_ours(uri, f"starve_ours_{n}", embedder, clock)
-    backend = service._loaded()
+    service, backend = open_ours(uri, f"starve_ours_{n}", embedder, clock)
     common.bulk_insert(backend.memory.vector_store, vectors, payloads, ids)
     clock.moment = now + timedelta(minutes=2)  # all n expired by our instant, none swept
     found = service.recall(query, None, 5)

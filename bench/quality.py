@@ -119,7 +119,7 @@ def service_on(data_dir: Path, **settings: Any) -> Iterator[Any]:
     from expiring_memory_mcp.settings import Settings
 
     config = Settings(data_dir=data_dir, user_id="bench", **settings)
-    service = MemoryService(config, SystemClock(), partial(open_backend, config, embedder_for(config)))
+    service = MemoryService.open(config, SystemClock(), partial(open_backend, config, embedder_for(config)))
     try:
         yield service, config
     finally:

@@ -285,8 +285,8 @@ def starvation_case(n: int) -> tuple[bool, int, bool, int, bool, int]:
     common.bulk_insert(store, vectors, payloads, ids)
     clock = Clock(now)
     settings = Settings(data_dir=ours_dir, user_id=USER, sweep_interval_seconds=10**9)
-    service = MemoryService(settings, clock, lambda: EmbeddedBackend(memory, store, ours_dir))
-    service._loaded()  # the startup sweep: nothing has expired yet
+    service = MemoryService.open(settings, clock, lambda: EmbeddedBackend(memory, store, ours_dir))
+    service.start_loading().join()  # the startup sweep: nothing has expired yet
     clock.moment = now + timedelta(minutes=2)
     found = service.recall(query, None, 5)
     ours_ok = bool(found) and found[0].content == live_text
@@ -354,10 +354,10 @@ def cleanup(scale: Scale, out: list[str]) -> None:
     ours_dir = fresh("cleanup-ours")
     memory, store = build_memory(ours_dir, embedder())
     clock = Clock(now)
-    service = MemoryService(
+    service = MemoryService.open(
         Settings(data_dir=ours_dir, user_id=USER), clock, lambda: EmbeddedBackend(memory, store, ours_dir)
     )
-    service._loaded()
+    service.start_loading().join()
     common.bulk_insert(store, v, payloads, ids)
     store.compact()  # fold the WAL in, so "before" is the settled file
     db = ours_dir / "memories.db"

@@ -37,7 +37,7 @@ def main() -> None:
     )
     from .backends import open_backend
 
-    service = MemoryService(settings, SystemClock(), partial(open_backend, settings))
+    service = MemoryService.open(settings, SystemClock(), partial(open_backend, settings))
     if options.http:
         from .remote import check_binding, serve_http
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -59,16 +59,19 @@ class _Mem0Embedding:
             out[start : start + len(chunk)] = _unit(encode_batch(chunk))
         return out
 
-    def embed(self, text, memory_action=None):  # Mem0's signature
-        return self.encode([text], query=memory_action == "search")[0].tolist()
+    def embed(self, text: str, memory_action: str | None = None) -> list[float]:  # Mem0's signature
+        row: list[float] = self.encode([text], query=memory_action == "search")[0].tolist()
+        return row
 
-    def embed_batch(self, texts, memory_action="add"):  # Mem0's signature
-        return [row.tolist() for row in self.encode(list(texts), query=memory_action == "search")] if texts else []
+    def embed_batch(self, texts: Sequence[str], memory_action: str = "add") -> list[list[float]]:  # Mem0's signature
+        rows = self.encode(list(texts), query=memory_action == "search") if texts else None
+        return [] if rows is None else [row.tolist() for row in rows]
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:
     rows = np.atleast_2d(np.asarray(rows, dtype=np.float32))
-    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+    unit: np.ndarray = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+    return unit
 
 
 def _verified(path: Path, sha256: str) -> Path:

@@ -7,7 +7,10 @@ import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
+
+from . import mem0_compat
+from .mem0_compat import PLACEHOLDER
 
 if TYPE_CHECKING:
     from mem0 import Memory
@@ -18,7 +21,6 @@ if TYPE_CHECKING:
 
 DB_FILE = "memories.db"
 HISTORY_FILE = "history.db"
-PLACEHOLDER = "expiring_memory_placeholder"
 
 
 def prepare_environment(data_dir: Path) -> None:
@@ -31,26 +33,6 @@ def private_dir(path: Path) -> Path:
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(path, 0o700)
     return path
-
-
-class Placeholder:
-    """Stands in for Mem0's LLM (never called: memories are stored with infer=False) and, until it is set, its embedder."""
-
-    def __init__(self, config: object = None) -> None:
-        self.config = config
-
-    def _unavailable(self, *args: object, **kwargs: object) -> NoReturn:
-        raise RuntimeError("expiring-memory-mcp configures no LLM and sets its own embedder")
-
-    generate_response = embed = embed_batch = _unavailable
-
-
-def register_placeholder() -> None:
-    """Mem0 validates provider names and builds its parts in __init__: register ours so it can be named."""
-    from mem0.utils.factory import EmbedderFactory, LlmFactory
-
-    LlmFactory.register_provider(PLACEHOLDER, f"{__name__}.Placeholder")
-    EmbedderFactory.provider_to_class.setdefault(PLACEHOLDER, f"{__name__}.Placeholder")
 
 
 def quiet_mem0() -> None:
@@ -86,8 +68,8 @@ def build_memory(
         quiet_mem0()
         # Mem0 validates provider names and builds its parts in __init__, so it is built with placeholders that
         # open no file, no connection and import nothing heavy (an in-memory Qdrant; an LLM that is never
-        # called), and then given our store and embedder. This is the one place that reaches into Mem0.
-        register_placeholder()
+        # called), and then given our store and embedder.
+        mem0_compat.register_placeholder()
         config = MemoryConfig(
             vector_store={
                 "provider": "qdrant",
@@ -104,11 +86,9 @@ def build_memory(
             data_dir / DB_FILE, collection_name="memories", embedding_model_dims=dims, ranking=ranking
         )
         entities = SQLiteVectorStore(data_dir / DB_FILE, collection_name="entities", embedding_model_dims=dims)
-        memory.vector_store = store
-        memory._entity_store = entities
+        model: Embedder = embedder if loading is None else loading.result()  # type: ignore[assignment]
+        mem0_compat.plug_in(memory, vector_store=store, entity_store=entities, embedder=model)
         share_history(memory, data_dir / HISTORY_FILE)
-        model = loading.result() if loading is not None else embedder
-        memory.embedding_model = model
     for collection in (store, entities):
         collection.use_embedder(name, model.encode)
     return memory, store
@@ -118,25 +98,25 @@ def share_history(memory: Memory, path: Path) -> None:
     """Mem0's history SQLite, private and safe for every process sharing the data dir."""
     from .store import make_private
 
-    if not hasattr(getattr(memory, "db", None), "connection") or not path.exists():
+    connection = mem0_compat.history_connection(memory)
+    if connection is None or not path.exists():
         return
     make_private(path)  # before journal_mode, so its -wal and -shm files are private too
-    memory.db.connection.execute("PRAGMA journal_mode = WAL")
-    memory.db.connection.execute("PRAGMA busy_timeout = 30000")
-    memory.db.connection.execute("PRAGMA secure_delete = ON")
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute("PRAGMA busy_timeout = 30000")
+    connection.execute("PRAGMA secure_delete = ON")
 
 
 def forget_history(memory: Memory, memory_ids: list[str]) -> None:
     """Drop Mem0's history rows (which hold old texts) for memories that are gone, so no copy of them lingers."""
-    db = getattr(memory, "db", None)
-    if not memory_ids or not hasattr(db, "connection"):  # a history store other than Mem0's SQLite keeps its rows
+    if not memory_ids or mem0_compat.history_connection(memory) is None:  # another history store keeps its rows
         return
-    with db._lock:
+    with mem0_compat.history_locked(memory) as connection:
         for start in range(0, len(memory_ids), 500):
             chunk = memory_ids[start : start + 500]
-            db.connection.execute(f"DELETE FROM history WHERE memory_id IN ({', '.join('?' * len(chunk))})", chunk)
-        db.connection.commit()
-        db.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the deleted rows' old pages are in the WAL
+            connection.execute(f"DELETE FROM history WHERE memory_id IN ({', '.join('?' * len(chunk))})", chunk)
+        connection.commit()
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the deleted rows' old pages are in the WAL
 
 
 def forget_orphaned_history(memory: Memory, store: SQLiteVectorStore) -> int:
@@ -146,9 +126,8 @@ def forget_orphaned_history(memory: Memory, store: SQLiteVectorStore) -> int:
     history rows (with the text) of a memory that was never stored, or was already forgotten or swept. This runs
     holding the store's write lock: every write of a memory holds it too, so no process is between its commits.
     """
-    db = memory.db
-    with store.transaction(), db._lock:
-        logged = {i for (i,) in db.connection.execute("SELECT DISTINCT memory_id FROM history")}
+    with store.transaction(), mem0_compat.history_locked(memory) as connection:
+        logged = {i for (i,) in connection.execute("SELECT DISTINCT memory_id FROM history")}
         orphans = sorted(logged - store.ids())
     forget_history(memory, orphans)
     return len(orphans)

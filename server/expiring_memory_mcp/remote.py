@@ -13,6 +13,7 @@ import anyio
 from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.transport_security import TransportSecuritySettings
+from pydantic import AnyHttpUrl
 
 from .app import build_server
 from .memories import MemoryService
@@ -69,7 +70,7 @@ def serve_http(service: MemoryService, settings: Settings, host: str, port: int)
     check_binding(settings, host)
     url = f"http://{netloc(host, port)}"
     verifier = StaticTokens(settings.http_tokens) if settings.http_tokens else None
-    auth = AuthSettings(issuer_url=url, resource_server_url=f"{url}/mcp") if verifier else None
+    auth = AuthSettings(issuer_url=AnyHttpUrl(url), resource_server_url=AnyHttpUrl(f"{url}/mcp")) if verifier else None
     server = build_server(service, settings, token_verifier=verifier, auth=auth)
     users = sorted(set(settings.http_tokens.values()))
     logger.info(

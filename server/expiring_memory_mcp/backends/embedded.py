@@ -8,8 +8,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import mem0_compat
 from ..retention import iso
-from . import Filters, Item
+from .base import Query, StoredMemory
+from .mem0_items import Filters, stored
 from .mem0_oss import Mem0Backend
 
 if TYPE_CHECKING:
@@ -31,10 +33,10 @@ class EmbeddedBackend(Mem0Backend):
         super().__init__(memory, lock_file=None, location=str(data_dir))  # SQLite transactions lock
         self.store = store
 
-    def live(self, now: datetime) -> Filters:
+    def _live(self, now: datetime) -> Filters:
         return {"NOT": [{"expires_at": {"lte": iso(now)}}]}
 
-    def window(self, now: datetime, until: datetime) -> Filters:
+    def _window(self, now: datetime, until: datetime) -> Filters:
         return {"expires_at": {"gt": iso(now), "lte": iso(until)}}
 
     def _due(self, now: datetime) -> Filters:
@@ -43,19 +45,20 @@ class EmbeddedBackend(Mem0Backend):
     def write_lock(self) -> AbstractContextManager[None]:
         return self.store.transaction()
 
-    def list(self, filters: Filters, limit: int | None) -> list[Item]:
+    def find(self, query: Query) -> list[StoredMemory]:
         """The store lists soonest expiry first itself, so a limit is applied in SQL."""
-        top_k = limit if limit is not None else max(1, self.store.count(filters))
-        return self.memory.get_all(filters=filters, top_k=top_k)["results"]
+        filters = self._filters(query)
+        top_k = query.limit if query.limit is not None else max(1, self.store.count(filters))
+        return [stored(item) for item in self.memory.get_all(filters=filters, top_k=top_k)["results"]]
 
     def delete(self, memory_id: str) -> None:
         super().delete(memory_id)
         self.store.compact()  # its words leave the keyword index, its old pages the write-ahead log
 
-    def purge_expired(self, now: datetime) -> list[str]:
+    def sweep(self, now: datetime) -> list[str]:
         from ..mem0_setup import forget_history
 
-        gone = self.store.purge_expired(now)  # one indexed range delete, then the file is compacted
+        gone = self.store.sweep(now)  # one indexed range delete, then the file is compacted
         forget_history(self.memory, gone)
         return gone
 
@@ -68,14 +71,14 @@ class EmbeddedBackend(Mem0Backend):
         if orphans := forget_orphaned_history(self.memory, self.store):
             logger.info("removed the history of %d memories left by an interrupted write", orphans)
 
-    def purged_total(self) -> int | None:
-        return self.store.purged_total()
+    def swept_total(self) -> int | None:
+        return self.store.swept_total()
 
     def size_bytes(self) -> int | None:
         return self.store.size_bytes()
 
     def close(self) -> None:
-        for store in (self.store, getattr(self.memory, "_entity_store", None)):
+        for store in mem0_compat.stores(self.memory):
             if hasattr(store, "close"):
                 store.close()
 

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock
 
-from ..retention import iso, mem0_date
-from . import PERMANENT_TS, Backend, Filters, Item, expires_ts
+from .. import mem0_compat
+from ..retention import mem0_date
+from .base import PERMANENT_TS, Backend, Fact, Query, StoredMemory
+from .mem0_items import Filters, expiry_fields, oss_filters, stored
 
 if TYPE_CHECKING:
     from mem0 import Memory
@@ -29,18 +31,6 @@ logger = logging.getLogger(__name__)
 ALL = 100_000  # what "all memories" means where a store can only list a page: the command line's listing
 
 
-def expiry_fields(expiry: datetime | None) -> dict[str, Any]:
-    """Our precise expiry, its epoch seconds for range filters, both in the metadata of every backend."""
-    return {"expires_at": iso(expiry) if expiry else None, "expires_ts": expires_ts(expiry)}
-
-
-def listed(result: Any) -> list[Any]:
-    """A store's list() answer, which some stores wrap in one more list."""
-    if isinstance(result, tuple | list) and result and isinstance(result[0], tuple | list):
-        return list(result[0])
-    return list(result or [])
-
-
 class Mem0Backend(Backend):
     name = "mem0"
 
@@ -49,25 +39,31 @@ class Mem0Backend(Backend):
         self.location = location
         self.infers = infer
         self._file_lock = FileLock(lock_file) if lock_file else None
-        pool = getattr(memory.vector_store, "connection_pool", None) if _is_pgvector(memory) else None
-        self._pool = pool if hasattr(pool, "connection") else None  # psycopg 3's pool; psycopg2 gets the file lock
-        self._lock_name = f"expiring-memory:{getattr(memory.vector_store, 'collection_name', '')}"
+        store = memory.vector_store
+        self._pool = mem0_compat.connection_pool(store) if mem0_compat.is_pgvector(memory) else None
+        self._lock_name = f"expiring-memory:{getattr(store, 'collection_name', '')}"
 
-    # -- filters ---------------------------------------------------------------------------------
+    # -- filters: expiry as epoch seconds --------------------------------------------------------
 
-    def live(self, now: datetime) -> Filters:
+    def _live(self, now: datetime) -> Filters:
         return {"expires_ts": {"gt": now.timestamp()}}
 
-    def window(self, now: datetime, until: datetime) -> Filters:
+    def _window(self, now: datetime, until: datetime) -> Filters:
         return {"expires_ts": {"gt": now.timestamp(), "lte": until.timestamp()}}
 
     def _due(self, now: datetime) -> Filters:
         return {"expires_ts": {"lte": now.timestamp()}}
 
+    def _filters(self, query: Query) -> Filters:
+        return oss_filters(query, self._live, self._window)
+
     # -- locking ---------------------------------------------------------------------------------
 
+    def write_lock(self) -> AbstractContextManager[None]:
+        return self._write_lock()
+
     @contextmanager
-    def write_lock(self) -> Iterator[None]:
+    def _write_lock(self) -> Iterator[None]:
         """A Postgres advisory lock on pgvector (every machine sharing the database), otherwise a file lock
         in the data dir (every process on this machine)."""
         if self._pool is None:
@@ -86,43 +82,37 @@ class Mem0Backend(Backend):
 
     # -- reads -----------------------------------------------------------------------------------
 
-    def get(self, memory_id: str) -> Item | None:
-        return self.memory.get(memory_id)
+    def get(self, memory_id: str) -> StoredMemory | None:
+        item = self.memory.get(memory_id)
+        return stored(item) if item else None
 
-    def list(self, filters: Filters, limit: int | None) -> list[Item]:
+    def find(self, query: Query) -> list[StoredMemory]:
         """Soonest expiry first, permanent ones last. Mem0's stores list in no set order, so all matches are
         fetched and sorted here: cheap for the narrow filters the tools use (a window, a twin)."""
-        items = self.memory.get_all(filters=filters, top_k=ALL)["results"]
+        items = self.memory.get_all(filters=self._filters(query), top_k=ALL)["results"]
         items.sort(key=lambda item: (item.get("metadata") or {}).get("expires_ts") or PERMANENT_TS)
-        return items if limit is None else items[:limit]
+        return [stored(item) for item in items[: query.limit]]
 
-    def search(self, query: str, filters: Filters, limit: int, threshold: float) -> list[Item]:
-        return self.memory.search(query, top_k=limit, filters=filters, threshold=threshold)["results"]
+    def search(self, query: Query, text: str, threshold: float) -> list[StoredMemory]:
+        limit = query.limit if query.limit is not None else ALL
+        found = self.memory.search(text, top_k=limit, filters=self._filters(query), threshold=threshold)
+        return [stored(item) for item in found["results"]]
 
     # -- writes ----------------------------------------------------------------------------------
 
-    def add(
-        self, text: str, user_id: str, metadata: dict[str, Any], expiry: datetime | None, *, infer: bool = False
-    ) -> str:
-        meta = {**metadata, **expiry_fields(expiry)}
-        if infer and self.infers and (memory_id := self._add_inferred(text, user_id, meta, expiry)):
-            return memory_id
+    def add(self, text: str, user_id: str, payload: dict[str, Any], expiry: datetime | None) -> str:
+        meta = {**payload, **expiry_fields(expiry)}
         added = self.memory.add(text, user_id=user_id, metadata=meta, expiration_date=mem0_date(expiry), infer=False)
         return str(added["results"][0]["id"])
 
-    def _add_inferred(self, text: str, user_id: str, meta: dict[str, Any], expiry: datetime | None) -> str | None:
-        """Let Mem0's LLM extract facts and merge them with what it knows; every memory it creates or rewrites
-        gets our type and expiry. None when it changed nothing (then the text is stored as given)."""
-        from ..memories import dedup_key
-
+    def add_inferred(self, text: str, user_id: str, payload: dict[str, Any], expiry: datetime | None) -> list[Fact]:
+        meta = {**payload, **expiry_fields(expiry)}
         result = self.memory.add(text, user_id=user_id, metadata=meta, expiration_date=mem0_date(expiry), infer=True)
         touched = [r for r in result.get("results", []) if r.get("event") in ("ADD", "UPDATE")]
-        for fact in touched:  # each fact is its own twin key: remembering that fact verbatim later refreshes it
-            self.update(str(fact["id"]), {**meta, "dedup_key": dedup_key(str(fact.get("memory", "")))}, expiry)
-        return str(touched[0]["id"]) if touched else None
+        return [Fact(str(r["id"]), str(r.get("memory", ""))) for r in touched]
 
-    def update(self, memory_id: str, metadata: dict[str, Any], expiry: datetime | None) -> None:
-        self.memory.update(memory_id, metadata={**metadata, **expiry_fields(expiry)}, expiration_date=mem0_date(expiry))
+    def update(self, memory_id: str, payload: dict[str, Any], expiry: datetime | None) -> None:
+        self.memory.update(memory_id, metadata={**payload, **expiry_fields(expiry)}, expiration_date=mem0_date(expiry))
 
     def delete(self, memory_id: str) -> None:
         from ..mem0_setup import forget_history
@@ -132,9 +122,9 @@ class Mem0Backend(Backend):
 
     def _due_ids(self, now: datetime, limit: int) -> list[str]:
         store = self.memory.vector_store
-        return [str(row.id) for row in listed(store.list(filters=self._due(now), top_k=limit))]
+        return [str(row.id) for row in mem0_compat.listed(store.list(filters=self._due(now), top_k=limit))]
 
-    def purge_expired(self, now: datetime) -> list[str]:
+    def sweep(self, now: datetime) -> list[str]:
         from ..mem0_setup import forget_history
 
         gone: list[str] = []
@@ -153,22 +143,18 @@ class Mem0Backend(Backend):
     def _due_count(self, now: datetime) -> int:
         return len(self._due_ids(now, ALL))
 
-    def expired(self, user_id: str, now: datetime) -> tuple[int, list[Item]]:
+    def expired(self, user_id: str, now: datetime) -> tuple[int, list[StoredMemory]]:
         total = self._due_count(now)
         items = self.memory.get_all(
             filters={"user_id": user_id, **self._due(now)}, top_k=max(1, total), show_expired=True
         )["results"]
-        return total, items
+        return total, [stored(item) for item in items]
 
     def close(self) -> None:
-        for store in (self.memory.vector_store, getattr(self.memory, "_entity_store", None)):
+        for store in mem0_compat.stores(self.memory):
             pool = getattr(store, "connection_pool", None)
-            if hasattr(pool, "close"):
+            if pool is not None and hasattr(pool, "close"):
                 pool.close()
-
-
-def _is_pgvector(memory: Memory) -> bool:
-    return type(memory.vector_store).__module__ == "mem0.vector_stores.pgvector"
 
 
 def read_config(path: Path) -> dict[str, Any]:
@@ -189,15 +175,7 @@ def read_config(path: Path) -> dict[str, Any]:
 def open_mem0(settings: Settings, embedder: Embedder | None = None) -> Mem0Backend:
     """Mem0's Memory.from_config on the user's file. Without an `embedder` the bundled one is used (and the store
     gets its 384 dimensions); without an `llm` a placeholder that is never called. History goes to the data dir."""
-    from ..mem0_setup import (
-        HISTORY_FILE,
-        PLACEHOLDER,
-        prepare_environment,
-        private_dir,
-        quiet_mem0,
-        register_placeholder,
-        share_history,
-    )
+    from ..mem0_setup import HISTORY_FILE, prepare_environment, private_dir, quiet_mem0, share_history
 
     if settings.mem0_config is None:
         raise ValueError("the mem0 backend needs EXPIRING_MEMORY_MEM0_CONFIG, the path of a Mem0 config file")
@@ -215,22 +193,22 @@ def open_mem0(settings: Settings, embedder: Embedder | None = None) -> Mem0Backe
     if bundled:
         from ..embedder import DIMS
 
-        config["embedder"] = {"provider": PLACEHOLDER}
+        config["embedder"] = {"provider": mem0_compat.PLACEHOLDER}
         store = config.setdefault("vector_store", {}).setdefault("config", {})
         store.setdefault("embedding_model_dims", DIMS)
-    config.setdefault("llm", {"provider": PLACEHOLDER})
+    config.setdefault("llm", {"provider": mem0_compat.PLACEHOLDER})
     config.setdefault("history_db_path", str(data_dir / HISTORY_FILE))
 
     from mem0 import Memory
 
     quiet_mem0()
-    register_placeholder()
+    mem0_compat.register_placeholder()
     memory = Memory.from_config(config)
     share_history(memory, Path(config["history_db_path"]))
     if bundled:
         from ..embedder import MiniLMEmbedder
 
-        memory.embedding_model = embedder or MiniLMEmbedder()
+        mem0_compat.set_embedder(memory, embedder or MiniLMEmbedder())
     provider = (config.get("vector_store") or {}).get("provider", "qdrant")
     return Mem0Backend(
         memory,

@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from filelock import FileLock
 
+from .. import mem0_compat
 from ..errors import InvalidRequest, Unavailable
 from ..retention import mem0_date, parse_iso
-from . import PERMANENT_TS, Backend, Filters, Item
-from .mem0_oss import expiry_fields
+from .base import PERMANENT_TS, Backend, Query, StoredMemory
+from .mem0_items import expiry_fields, stored
 
 if TYPE_CHECKING:
     from mem0 import MemoryClient
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+Item = dict[str, Any]  # a Platform memory, as _item shapes it
 Predicate = Callable[[Item], bool]
 
 PAGE_SIZE = 100  # memories per get_all page
@@ -44,32 +46,19 @@ EVENT_TIMEOUT_SECONDS = 30.0  # how long an add may stay queued on the Platform 
 EVERYONE = {"user_id": "*"}  # every user's memories (the wildcard matches any non-null user_id)
 
 
-def v2_filters(filters: Filters) -> tuple[dict[str, Any], Predicate]:
-    """Our filters (Mem0 OSS syntax over user_id, type, dedup_key and expires_ts) as the Platform's v2 filters,
-    plus the expiry range they cannot express, as a predicate to apply to what comes back."""
-    conditions: list[dict[str, Any]] = []
-    bounds: dict[str, float] = {}
-    for key, value in filters.items():
-        if key == "user_id":
-            conditions.append({"user_id": value})
-        elif key in ("type", "dedup_key"):
-            conditions.append(_metadata_condition(key, value))
-        elif key == "expires_ts":
-            bounds = {op: float(limit) for op, limit in value.items()}
-        else:
-            raise ValueError(f"the platform backend cannot filter on {key!r}")
+def v2_filters(query: Query) -> tuple[dict[str, Any], Predicate]:
+    """The query as the Platform's v2 filters (user, types, twin key), plus the expiry range they cannot express, as
+    a predicate to apply to what comes back."""
+    conditions: list[dict[str, Any]] = [{"user_id": query.user_id}]
+    if query.types:
+        choices = [{"metadata": {"type": kind}} for kind in query.types]
+        conditions.append(choices[0] if len(choices) == 1 else {"OR": choices})
+    if query.dedup_key is not None:
+        conditions.append({"metadata": {"dedup_key": query.dedup_key}})
+    bounds = {"gt": query.live_at.timestamp()}
+    if query.expiring_by is not None:
+        bounds["lte"] = query.expiring_by.timestamp()
     return {"AND": conditions}, partial(_expires_within, bounds)
-
-
-def _metadata_condition(key: str, value: Any) -> dict[str, Any]:
-    """Equality on a metadata key: `{"metadata": {key: value}}`; a list of values is an OR of equalities, since the
-    Platform documents only exact matching for metadata."""
-    if not isinstance(value, Mapping):
-        return {"metadata": {key: value}}
-    if set(value) != {"in"} or not value["in"]:
-        raise ValueError(f"the platform backend can match metadata {key!r} only by equality or a non-empty 'in'")
-    choices = [{"metadata": {key: choice}} for choice in value["in"]]
-    return choices[0] if len(choices) == 1 else {"OR": choices}
 
 
 def item_expires_ts(item: Item) -> float:
@@ -195,14 +184,6 @@ class PlatformBackend(Backend):
         logger.warning("Mem0 Platform %s failed: %r", what, exc)
         return unavailable(self.location, exc)
 
-    # -- filters ---------------------------------------------------------------------------------
-
-    def live(self, now: datetime) -> Filters:
-        return {"expires_ts": {"gt": now.timestamp()}}
-
-    def window(self, now: datetime, until: datetime) -> Filters:
-        return {"expires_ts": {"gt": now.timestamp(), "lte": until.timestamp()}}
-
     @staticmethod
     def _due(now: datetime) -> Predicate:
         return partial(_expires_within, {"lte": now.timestamp()})
@@ -218,13 +199,17 @@ class PlatformBackend(Backend):
 
     # -- reads -----------------------------------------------------------------------------------
 
-    def get(self, memory_id: str) -> Item | None:
-        raw = self._call("get", lambda c: c.get(memory_id), missing={})
+    def _get(self, memory_id: str) -> Item | None:
+        raw: dict[str, Any] = self._call("get", lambda c: c.get(memory_id), missing={})
         return _item(raw) if raw else None
 
-    def list(self, filters: Filters, limit: int | None) -> list[Item]:
-        where, keep = v2_filters(filters)
-        return self._scan(where, keep, limit)
+    def get(self, memory_id: str) -> StoredMemory | None:
+        item = self._get(memory_id)
+        return stored(item) if item else None
+
+    def find(self, query: Query) -> list[StoredMemory]:
+        where, keep = v2_filters(query)
+        return [stored(item) for item in self._scan(where, keep, query.limit)]
 
     def _scan(self, where: dict[str, Any], keep: Predicate, limit: int | None, *, expired: bool = False) -> list[Item]:
         """Page through get_all until `limit` memories pass `keep` (None: to the end). `expired` asks the Platform
@@ -249,27 +234,26 @@ class PlatformBackend(Backend):
                 return found
             page += 1
 
-    def search(self, query: str, filters: Filters, limit: int, threshold: float) -> list[Item]:
-        """Best matches first. Asks for more candidates than `limit` (and more again while too few are live), since
-        the Platform cannot leave out memories whose instant has passed earlier today."""
-        where, keep = v2_filters(filters)
+    def search(self, query: Query, text: str, threshold: float) -> list[StoredMemory]:
+        """Best matches first. Asks for more candidates than the limit (and more again while too few are live),
+        since the Platform cannot leave out memories whose instant has passed earlier today."""
+        where, keep = v2_filters(query)
+        limit = query.limit if query.limit is not None else MAX_TOP_K
         top_k = max(FIRST_TOP_K, 2 * limit)
         while True:
-            answer = self._call("search", partial(_search, query, filters=where, top_k=top_k, threshold=threshold))
+            answer = self._call("search", partial(_search, text, filters=where, top_k=top_k, threshold=threshold))
             batch = [_item(raw) for raw in _results(answer)]
             live = [item for item in batch if keep(item)]
             if len(live) >= limit or len(batch) < top_k or top_k >= MAX_TOP_K:
-                return live[:limit]
+                return [stored(item) for item in live[:limit]]
             top_k = min(4 * top_k, MAX_TOP_K)
 
     # -- writes ----------------------------------------------------------------------------------
 
-    def add(
-        self, text: str, user_id: str, metadata: dict[str, Any], expiry: datetime | None, *, infer: bool = False
-    ) -> str:
+    def add(self, text: str, user_id: str, payload: dict[str, Any], expiry: datetime | None) -> str:
         """Store the text as given (infer=False) with Mem0's day and our instant. The v3 add is queued: we wait for
         its event (GET /v1/event/{event_id}/) so the memory exists, and can be found, when this returns."""
-        meta = {**metadata, **expiry_fields(expiry)}
+        meta = {**payload, **expiry_fields(expiry)}
         answer = self._call(
             "add",
             lambda c: c.add(text, user_id=user_id, metadata=meta, infer=False, expiration_date=mem0_date(expiry)),
@@ -317,18 +301,18 @@ class PlatformBackend(Backend):
         found = self._scan({"AND": [{"user_id": user_id}, *ours]}, lambda item: True, 1)
         if not found:
             raise Unavailable("The Mem0 Platform reported the memory stored, but it cannot be found. Try again later.")
-        return found[0]["id"]
+        return str(found[0]["id"])
 
-    def update(self, memory_id: str, metadata: dict[str, Any], expiry: datetime | None) -> None:
+    def update(self, memory_id: str, payload: dict[str, Any], expiry: datetime | None) -> None:
         """Merge here and send the whole metadata: the Platform documents no merge on PUT, and a replace would drop
         our keys. `expiration_date=None` clears the Platform's date (permanent)."""
-        current = self.get(memory_id)
+        current = self._get(memory_id)
         if current is None:
             raise InvalidRequest(
                 f"No memory with id {memory_id[:80]!r}: it may have expired or been forgotten. "
                 "Use recall or expiring_soon to find current memory ids."
             )
-        merged = {**current["metadata"], **metadata, **expiry_fields(expiry)}
+        merged = {**current["metadata"], **payload, **expiry_fields(expiry)}
         self._call("update", lambda c: c.update(memory_id, metadata=merged, expiration_date=mem0_date(expiry)))
 
     def delete(self, memory_id: str) -> None:
@@ -338,19 +322,19 @@ class PlatformBackend(Backend):
         """Every user's memories whose instant has passed, date-expired ones included."""
         return self._scan({"AND": [EVERYONE]}, self._due(now), None, expired=True)
 
-    def purge_expired(self, now: datetime) -> list[str]:
+    def sweep(self, now: datetime) -> list[str]:
         gone = [item["id"] for item in self._due_items(now)]
         for memory_id in gone:
             self.delete(memory_id)
         return gone
 
-    def expired(self, user_id: str, now: datetime) -> tuple[int, list[Item]]:
+    def expired(self, user_id: str, now: datetime) -> tuple[int, list[StoredMemory]]:
         due = self._due_items(now)
-        return len(due), [item for item in due if item.get("user_id") == user_id]
+        return len(due), [stored(item) for item in due if item.get("user_id") == user_id]
 
     def close(self) -> None:
         if self._client is not None:
-            self._client.client.close()
+            mem0_compat.http_client(self._client).close()
             self._client = None
 
 
@@ -373,19 +357,9 @@ def _search(query: str, client: MemoryClient, **options: Any) -> Any:
 
 def _get_event(client: MemoryClient, *, event_id: str) -> dict[str, Any]:
     """GET /v1/event/{event_id}/, which MemoryClient has no method for, on its authenticated HTTP client."""
-    response = client.client.get(f"/v1/event/{event_id}/")
+    response = mem0_compat.http_client(client).get(f"/v1/event/{event_id}/")
     response.raise_for_status()
     return dict(response.json())
-
-
-def _telemetry_off() -> None:
-    """Mem0 reads MEM0_TELEMETRY once, at import. Had something imported it earlier with telemetry on, switch it off
-    now: nothing but the Mem0 host may be contacted."""
-    from mem0.memory import telemetry
-
-    if telemetry.MEM0_TELEMETRY:
-        telemetry.MEM0_TELEMETRY = False
-        telemetry.client_telemetry.close()
 
 
 def open_platform(settings: Settings) -> PlatformBackend:
@@ -400,7 +374,7 @@ def open_platform(settings: Settings) -> PlatformBackend:
     from mem0 import MemoryClient
 
     quiet_mem0()
-    _telemetry_off()
+    mem0_compat.telemetry_off()
     if not logging.getLogger().isEnabledFor(logging.DEBUG):
         logging.getLogger("mem0.client.utils").setLevel(logging.CRITICAL)  # we log each failure ourselves, once
     host = settings.mem0_host.rstrip("/")

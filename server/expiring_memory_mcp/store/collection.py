@@ -110,7 +110,7 @@ class Collection:
             self._db.execute(f"DELETE FROM vectors WHERE rowid IN ({marks})", chunk)
             self._db.execute(f"DELETE FROM vectors_fts WHERE rowid IN ({marks})", chunk)
 
-    def purge_expired(self, now: datetime) -> list[str]:
+    def sweep(self, now: datetime) -> list[str]:
         """Delete every memory whose expiry has passed (an indexed range scan); return their ids.
 
         The FTS index is then rewritten and freed pages are zeroed and returned to the file system,
@@ -125,20 +125,20 @@ class Collection:
             if rows:  # a running total for `stats`, one meta row per collection
                 self._db.execute(
                     "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = value + excluded.value",
-                    (self._purged_key, len(rows)),
+                    (self._swept_key, len(rows)),
                 )
         if rows:
             self.compact()
         return [vector_id for _, vector_id in rows]
 
     @property
-    def _purged_key(self) -> str:
-        return f"purged:{self.collection_name}"
+    def _swept_key(self) -> str:
+        return f"purged:{self.collection_name}"  # the key older versions wrote: files keep their count
 
-    def purged_total(self) -> int:
-        """How many expired memories purge_expired has deleted from this collection, ever."""
+    def swept_total(self) -> int:
+        """How many expired memories sweep has deleted from this collection, ever."""
         with self._lock:
-            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (self._purged_key,)).fetchone()
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (self._swept_key,)).fetchone()
         return 0 if row is None else int(row[0])
 
     def size_bytes(self) -> int:

@@ -1,0 +1,112 @@
+"""The typed boundary between the operations and a store: what a backend is asked, and what it answers.
+
+Times are datetimes on this side; each backend turns a `Query` into its store's filters and its store's rows into
+`StoredMemory`. Backends are blocking and not thread-safe: the engine makes one call at a time.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, NamedTuple, Protocol
+
+from ..models import Scalar
+
+# Permanent memories carry this `expires_ts` (9999-12-31T23:59:59Z), so "expires after now" is one range filter
+# that every store with range filters can apply inside its query, and a missing key never hides a memory.
+PERMANENT_TS = 253402300799.0
+
+
+def expires_ts(expiry: datetime | None) -> float:
+    return PERMANENT_TS if expiry is None else expiry.timestamp()
+
+
+@dataclass(frozen=True)
+class Query:
+    """Which memories: one user's that are live at `live_at`; optionally only some types, only the twins of one
+    text (its dedup key), only temporary ones expiring by `expiring_by`; at most `limit` (None: all)."""
+
+    user_id: str
+    live_at: datetime
+    types: tuple[str, ...] = ()
+    dedup_key: str | None = None
+    expiring_by: datetime | None = None
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
+class StoredMemory:
+    """One memory as a backend holds it; `metadata` is the caller's own, `score` is set by search alone."""
+
+    id: str
+    text: str
+    user_id: str | None
+    memory_type: str
+    created_at: datetime | None
+    expires_at: datetime | None  # None: permanent
+    expiration_date: date | None  # Mem0's own day
+    metadata: dict[str, Scalar] = field(default_factory=dict)
+    score: float | None = None
+
+
+class Fact(NamedTuple):
+    """A memory Mem0's LLM created or rewrote while inferring."""
+
+    id: str
+    text: str
+
+
+class Backend(Protocol):
+    name: str
+    infers: bool  # adds may go through Mem0's LLM, which compares with stored memories (expired ones too)
+    location: str  # where the memories live, for people: a folder, a database, a host
+
+    def write_lock(self) -> AbstractContextManager[None]:
+        """Held around a twin lookup and its write, across every process sharing the backend."""
+
+    def get(self, memory_id: str) -> StoredMemory | None:
+        """The memory with this id, live or not, of any user; None if there is none."""
+
+    def find(self, query: Query) -> list[StoredMemory]:
+        """The memories the query selects, soonest expiry first, permanent ones last."""
+
+    def search(self, query: Query, text: str, threshold: float) -> list[StoredMemory]:
+        """The memories the query selects that best match `text`, best first, each with its score in [0, 1]."""
+
+    def add(self, text: str, user_id: str, payload: dict[str, Any], expiry: datetime | None) -> str:
+        """Store the text as given with our payload and its expiry (None: permanent); returns its id."""
+
+    def add_inferred(self, text: str, user_id: str, payload: dict[str, Any], expiry: datetime | None) -> list[Fact]:
+        """Let Mem0's LLM extract facts and merge them with what it knows (only where `infers`); the memories it
+        created or rewrote, which the caller then gives each its own payload. Empty when it changed nothing."""
+        return []
+
+    def update(self, memory_id: str, payload: dict[str, Any], expiry: datetime | None) -> None:
+        """Merge payload keys into a memory and set its expiry."""
+
+    def delete(self, memory_id: str) -> None:
+        """Delete a memory and every copy of its text the backend keeps."""
+
+    def sweep(self, now: datetime) -> list[str]:
+        """Delete every memory (of every user) expired at `now`; returns their ids."""
+
+    def expired(self, user_id: str, now: datetime) -> tuple[int, list[StoredMemory]]:
+        """What a sweep would delete now: how many memories of every user, and this user's."""
+
+    # Defaults for backends that subclass this Protocol: nothing to tidy, nothing counted, no size to report.
+
+    def after_load(self) -> None:
+        """Tidy up what an interrupted process may have left. Runs once, after the startup sweep."""
+        return
+
+    def swept_total(self) -> int | None:
+        """Expired memories swept so far, if the backend counts them."""
+        return None
+
+    def size_bytes(self) -> int | None:
+        """The size of the memories on disk, if the backend can tell."""
+        return None
+
+    def close(self) -> None:
+        """Let go of connections and files."""
