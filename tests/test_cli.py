@@ -185,14 +185,17 @@ def test_stats_json_counts_by_type_lifetime_and_expiry_window(seeded: dict[str, 
     assert (stats["live"], stats["permanent"], stats["temporary"]) == (5, 2, 3)
     assert stats["by_type"] == {"cache": 1, "fact": 1, "preference": 1, "reminder": 1, "session": 1}
     assert stats["expiring"] == {"24h": 1, "7d": 2, "30d": 3}
-    assert stats["purged_total"] == 0
+    assert stats["swept_total"] == 0
     assert stats["database_bytes"] > 0
 
 
-def test_purge_on_a_store_with_nothing_expired_deletes_nothing(seeded: dict[str, str]) -> None:
+def test_sweep_on_a_store_with_nothing_expired_deletes_nothing_and_purge_is_its_old_name(
+    seeded: dict[str, str],
+) -> None:
     assert ok(script(seeded, "purge", "--dry-run")) == (
         "Dry run: 0 expired memories would be deleted; nothing was deleted.\n"
     )
+    assert json.loads(ok(script(seeded, "sweep", "--json"))) == {"deleted": 0}
     assert json.loads(ok(script(seeded, "purge", "--json"))) == {"deleted": 0}
 
 
@@ -323,7 +326,7 @@ def test_help_lists_every_command(tmp_path: Path) -> None:
         "list",
         "forget",
         "renew",
-        "purge",
+        "sweep",
         "stats",
         "export",
         "import",
@@ -359,29 +362,29 @@ def run(settings: Settings, clock: Any, embedder: Any) -> Callable[..., tuple[in
     return run_cli
 
 
-def test_purge_dry_run_lists_what_expired_and_purge_deletes_it_and_counts_it(run, clock, db, capsys) -> None:
+def test_sweep_dry_run_lists_what_expired_and_sweep_deletes_it_and_counts_it(run, clock, db, capsys) -> None:
     run("remember", "Parking spot is B12", "--type", "cache", "--ttl", "1h")
     run("remember", "Prefers aisle seats", "--permanent")
     run("remember", "Bob's parking spot is C3", "--type", "cache", "--ttl", "30m", user="bob")
     clock.advance(hours=2)
 
-    code, preview = run("purge", "--dry-run")
+    code, preview = run("sweep", "--dry-run")
     assert code == 0
     assert "Parking spot is B12" in preview and "expired" in preview and "Bob" not in preview
     assert preview.endswith(
         "Dry run: 2 expired memories would be deleted (1 of other users, not shown); nothing was deleted.\n"
     )
-    _, as_json = run("purge", "--dry-run", "--json")
+    _, as_json = run("sweep", "--dry-run", "--json")
     assert json.loads(as_json)["would_delete"] == 2
     assert [m["content"] for m in json.loads(as_json)["memories"]] == ["Parking spot is B12"]
     assert db.count_rows() == 3
 
-    assert run("purge") == (0, "Deleted 2 expired memories.\n")
+    assert run("sweep") == (0, "Deleted 2 expired memories.\n")
     assert db.count_rows() == 1
     _, stats = run("stats")
-    assert re.search(r"purged so far +2\n", stats) and re.search(r"live +1\n", stats)
-    assert run("purge", "--json") == (0, '{\n  "deleted": 0\n}\n')
-    assert json.loads(run("stats", "--json")[1])["purged_total"] == 2
+    assert re.search(r"swept so far +2\n", stats) and re.search(r"live +1\n", stats)
+    assert run("sweep", "--json") == (0, '{\n  "deleted": 0\n}\n')
+    assert json.loads(run("stats", "--json")[1])["swept_total"] == 2
     assert capsys.readouterr().err == ""
 
 

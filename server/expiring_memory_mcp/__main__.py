@@ -1,6 +1,6 @@
 """Entry point: with no command (or `serve`), logging to stderr, settings, the service loading in the background,
-then serve over stdio, or over streamable HTTP with `serve --http`. Any other command goes to the command line in
-cli.py, imported only then."""
+then serve over stdio, or over streamable HTTP with `serve --http`. Any other command goes to the command line
+(the cli package), imported only then."""
 
 from __future__ import annotations
 

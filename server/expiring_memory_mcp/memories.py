@@ -132,7 +132,7 @@ class MemoryService:
                 temporary=len(expiries),
                 by_type=dict(sorted(Counter(m.memory_type for m in found).items())),
                 expiring={name: sum(e - now <= span for e in expiries) for name, span in windows.items()},
-                purged_total=backend.swept_total(),
+                swept_total=backend.swept_total(),
                 database_bytes=backend.size_bytes(),
             )
 

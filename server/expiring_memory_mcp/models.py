@@ -43,7 +43,7 @@ class MemoryStats(BaseModel):
     temporary: int
     by_type: dict[str, int] = Field(description="Live memories per memory_type.")
     expiring: dict[str, int] = Field(description="Temporary memories that expire within 24h, 7d and 30d.")
-    purged_total: int | None = Field(
+    swept_total: int | None = Field(
         description="Expired memories deleted so far from this database (every user's); embedded backend only."
     )
     database_bytes: int | None = Field(

@@ -1,4 +1,4 @@
-"""The command line, for people: look inside the memory, change it, purge it, export and import it.
+"""The command line, for people: look inside the memory, change it, sweep it, export and import it.
 
 It goes through the same MemoryService as the MCP tools. Tables by default, `--json` for scripts; errors are
 one line on stderr and a non-zero exit code. Imported only when the console script is given a command, so

@@ -71,7 +71,7 @@ def do_renew(args: argparse.Namespace, service: MemoryService, view: View) -> No
     view.memory("Renewed:", service.renew(args.id, expiry["expires_in_days"], expiry["expires_at"], args.permanent))
 
 
-def do_purge(args: argparse.Namespace, service: MemoryService, view: View) -> None:
+def do_sweep(args: argparse.Namespace, service: MemoryService, view: View) -> None:
     """Deletes what has expired, or with --dry-run shows what would go."""
     if not args.dry_run:
         deleted = service.sweep()
@@ -96,8 +96,8 @@ def do_stats(args: argparse.Namespace, service: MemoryService, view: View) -> No
     rows = [("live", str(stats.live)), ("permanent", str(stats.permanent)), ("temporary", str(stats.temporary))]
     rows += [(f"type {name}", str(n)) for name, n in stats.by_type.items()]
     rows += [(f"expiring in {window}", str(n)) for window, n in stats.expiring.items()]
-    if stats.purged_total is not None:
-        rows.append(("purged so far", str(stats.purged_total)))
+    if stats.swept_total is not None:
+        rows.append(("swept so far", str(stats.swept_total)))
     if stats.database_bytes is not None:
         rows.append(("database size", f"{stats.database_bytes:,} bytes"))
     view.grid(f"Memories of {stats.user_id!r} in {stats.data_dir} ({stats.backend} backend)", rows)
@@ -110,7 +110,8 @@ HANDLERS: dict[str, Handler] = {
     "list": do_list,
     "forget": do_forget,
     "renew": do_renew,
-    "purge": do_purge,
+    "sweep": do_sweep,
+    "purge": do_sweep,  # its old name
     "stats": do_stats,
     "export": do_export,
     "import": do_import,

@@ -85,8 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="only memories of this type (repeat, or separate with commas)",
     )
 
-    def command(name: str, help_text: str, *parents: _Parser) -> _Parser:
-        return commands.add_parser(name, help=help_text, description=help_text, parents=[json_flag, *parents])
+    def command(name: str, help_text: str, *parents: _Parser, aliases: tuple[str, ...] = ()) -> _Parser:
+        return commands.add_parser(
+            name, help=help_text, description=help_text, parents=[json_flag, *parents], aliases=list(aliases)
+        )
 
     commands.add_parser(
         "serve",
@@ -133,10 +135,14 @@ def build_parser() -> argparse.ArgumentParser:
     renew.add_argument("id")
     _expiry_options(renew)
 
-    purge = command("purge", "delete every expired memory now (the server also does this by itself)")
-    purge.add_argument("--dry-run", action="store_true", help="show what would be deleted, delete nothing")
+    sweep = command(
+        "sweep",
+        "delete every expired memory now (the server also does this by itself); `purge` is its old name",
+        aliases=("purge",),
+    )
+    sweep.add_argument("--dry-run", action="store_true", help="show what would be deleted, delete nothing")
 
-    command("stats", "counts by type and lifetime, what expires soon, purged so far, database size")
+    command("stats", "counts by type and lifetime, what expires soon, swept so far, database size")
 
     export = command("export", "write every live memory as JSON lines (to stdout without FILE)")
     export.add_argument("file", nargs="?", help="the file to write (created private, mode 0600)")
