@@ -24,9 +24,19 @@ from filelock import FileLock
 
 from .. import mem0_compat
 from ..errors import InvalidRequest, Unavailable
-from ..retention import mem0_date, parse_iso
-from .base import PERMANENT_TS, Backend, Query, StoredMemory
+from ..retention import mem0_date
+from .base import Backend, Query, StoredMemory
 from .mem0_items import expiry_fields, stored
+from .platform_api import (
+    Item,
+    Predicate,
+    as_item,
+    expires_within,
+    memories_in,
+    platform_errors,
+    unavailable,
+    v2_filters,
+)
 
 if TYPE_CHECKING:
     from mem0 import MemoryClient
@@ -36,106 +46,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Item = dict[str, Any]  # a Platform memory, as _item shapes it
-Predicate = Callable[[Item], bool]
 
 PAGE_SIZE = 100  # memories per get_all page
 FIRST_TOP_K = 20  # at least this many search candidates, so a few expired ones never starve a small limit
 MAX_TOP_K = 500  # the widest search we ask for while looking for `limit` live memories
 EVENT_TIMEOUT_SECONDS = 30.0  # how long an add may stay queued on the Platform before we give up waiting
 EVERYONE = {"user_id": "*"}  # every user's memories (the wildcard matches any non-null user_id)
-
-
-def v2_filters(query: Query) -> tuple[dict[str, Any], Predicate]:
-    """The query as the Platform's v2 filters (user, types, twin key), plus the expiry range they cannot express, as
-    a predicate to apply to what comes back."""
-    conditions: list[dict[str, Any]] = [{"user_id": query.user_id}]
-    if query.types:
-        choices = [{"metadata": {"type": kind}} for kind in query.types]
-        conditions.append(choices[0] if len(choices) == 1 else {"OR": choices})
-    if query.dedup_key is not None:
-        conditions.append({"metadata": {"dedup_key": query.dedup_key}})
-    bounds = {"gt": query.live_at.timestamp()}
-    if query.expiring_by is not None:
-        bounds["lte"] = query.expiring_by.timestamp()
-    return {"AND": conditions}, partial(_expires_within, bounds)
-
-
-def item_expires_ts(item: Item) -> float:
-    """The memory's precise expiry in epoch seconds; permanent (or not ours: no expiry keys) is PERMANENT_TS."""
-    meta = item.get("metadata") or {}
-    try:
-        if "expires_at" in meta:
-            expires = meta["expires_at"]
-            return PERMANENT_TS if expires is None else parse_iso(str(expires)).timestamp()
-        return float(meta.get("expires_ts", PERMANENT_TS))
-    except (TypeError, ValueError, OverflowError):  # unreadable: kept and shown, as Mem0 does with a bad date
-        return PERMANENT_TS
-
-
-_COMPARE: dict[str, Callable[[float, float], bool]] = {
-    "gt": lambda a, b: a > b,
-    "gte": lambda a, b: a >= b,
-    "lt": lambda a, b: a < b,
-    "lte": lambda a, b: a <= b,
-}
-
-
-def _expires_within(bounds: dict[str, float], item: Item) -> bool:
-    moment = item_expires_ts(item)
-    return all(_COMPARE[op](moment, limit) for op, limit in bounds.items())
-
-
-def _results(answer: Any) -> list[dict[str, Any]]:
-    """The memories in an answer: a bare list, or {"results": [...]} (paginated or not)."""
-    if isinstance(answer, list):
-        return answer
-    if isinstance(answer, Mapping):
-        return list(answer.get("results") or [])
-    return []
-
-
-def _item(raw: Mapping[str, Any]) -> Item:
-    """A Platform memory as the service expects it: Mem0's dict with metadata always a dict and the date a day."""
-    item = dict(raw)
-    item["id"] = str(raw["id"])
-    item["memory"] = raw.get("memory") or raw.get("text") or ""
-    item["metadata"] = dict(raw.get("metadata") or {})
-    item.setdefault("user_id", None)
-    item.setdefault("created_at", None)
-    day = raw.get("expiration_date")
-    item["expiration_date"] = str(day)[:10] if day else None
-    return item
-
-
-def unavailable(host: str, exc: BaseException) -> Unavailable:
-    """A Platform failure as a message for the caller: what went wrong and what to check."""
-    import httpx
-    from mem0.exceptions import AuthenticationError, MemoryError, NetworkError, RateLimitError
-
-    detail = str(getattr(exc, "message", None) or exc)[:300]
-    status = None
-    if isinstance(exc, httpx.HTTPStatusError):
-        status = exc.response.status_code
-    if isinstance(exc, AuthenticationError) or status in (401, 403):
-        return Unavailable(
-            f"The Mem0 Platform at {host} refused the API key ({detail}). Check MEM0_API_KEY "
-            "(or EXPIRING_MEMORY_MEM0_API_KEY)."
-        )
-    if isinstance(exc, RateLimitError) or status == 429:
-        return Unavailable(f"The Mem0 Platform is limiting requests ({detail}). Try again in a minute.")
-    if isinstance(exc, NetworkError | httpx.TransportError):
-        return Unavailable(
-            f"The Mem0 Platform could not be reached at {host}: {detail}. Check the network and "
-            "EXPIRING_MEMORY_MEM0_HOST, then try again."
-        )
-    if isinstance(exc, MemoryError | httpx.HTTPStatusError):
-        code = getattr(exc, "error_code", None) or f"HTTP {status}"
-        return Unavailable(
-            f"The Mem0 Platform at {host} answered with an error ({code}): {detail}. Nothing was changed here; "
-            "try again later, and see the server log if it persists."
-        )
-    return Unavailable(f"The Mem0 Platform at {host} could not be used: {detail}. See the server log.")
 
 
 class PlatformBackend(Backend):
@@ -162,7 +78,7 @@ class PlatformBackend(Backend):
                     f"The Mem0 Platform at {self.location} did not accept the API key check ({exc}). Check "
                     "MEM0_API_KEY (or EXPIRING_MEMORY_MEM0_API_KEY) and EXPIRING_MEMORY_MEM0_HOST."
                 ) from exc
-            except _platform_errors() as exc:
+            except platform_errors() as exc:
                 raise self._failure("connect", exc) from exc
         return self._client
 
@@ -177,7 +93,7 @@ class PlatformBackend(Backend):
             if missing is None:
                 raise self._failure(what, exc) from exc
             return missing
-        except _platform_errors() as exc:
+        except platform_errors() as exc:
             raise self._failure(what, exc) from exc
 
     def _failure(self, what: str, exc: Exception) -> Unavailable:
@@ -186,7 +102,7 @@ class PlatformBackend(Backend):
 
     @staticmethod
     def _due(now: datetime) -> Predicate:
-        return partial(_expires_within, {"lte": now.timestamp()})
+        return partial(expires_within, {"lte": now.timestamp()})
 
     # -- locking ---------------------------------------------------------------------------------
 
@@ -201,7 +117,7 @@ class PlatformBackend(Backend):
 
     def _get(self, memory_id: str) -> Item | None:
         raw: dict[str, Any] = self._call("get", lambda c: c.get(memory_id), missing={})
-        return _item(raw) if raw else None
+        return as_item(raw) if raw else None
 
     def get(self, memory_id: str) -> StoredMemory | None:
         item = self._get(memory_id)
@@ -220,7 +136,7 @@ class PlatformBackend(Backend):
         while True:
             options = {"show_expired": True} if expired else {}
             answer = self._call("get_all", partial(_get_all, filters=where, page=page, **options))
-            batch = [_item(raw) for raw in _results(answer)]
+            batch = [as_item(raw) for raw in memories_in(answer)]
             fresh = [item for item in batch if item["id"] not in seen]
             seen.update(item["id"] for item in fresh)
             found += [item for item in fresh if keep(item)]
@@ -242,7 +158,7 @@ class PlatformBackend(Backend):
         top_k = max(FIRST_TOP_K, 2 * limit)
         while True:
             answer = self._call("search", partial(_search, text, filters=where, top_k=top_k, threshold=threshold))
-            batch = [_item(raw) for raw in _results(answer)]
+            batch = [as_item(raw) for raw in memories_in(answer)]
             live = [item for item in batch if keep(item)]
             if len(live) >= limit or len(batch) < top_k or top_k >= MAX_TOP_K:
                 return [stored(item) for item in live[:limit]]
@@ -258,10 +174,10 @@ class PlatformBackend(Backend):
             "add",
             lambda c: c.add(text, user_id=user_id, metadata=meta, infer=False, expiration_date=mem0_date(expiry)),
         )
-        results = _results(answer)
-        stored = [r for r in results if r.get("id") and r.get("event", "ADD") == "ADD" and "event_id" not in r]
-        if stored:  # answered synchronously
-            return str(stored[0]["id"])
+        results = memories_in(answer)
+        added = [r for r in results if r.get("id") and r.get("event", "ADD") == "ADD" and "event_id" not in r]
+        if added:  # answered synchronously
+            return str(added[0]["id"])
         event_id = (answer.get("event_id") if isinstance(answer, Mapping) else None) or next(
             (r["event_id"] for r in results if r.get("event_id")), None
         )
@@ -279,7 +195,7 @@ class PlatformBackend(Backend):
             event = self._call("event", partial(_get_event, event_id=event_id))
             status = str(event.get("status", "")).upper()
             if status == "SUCCEEDED":
-                return _results(event)
+                return memories_in(event)
             if status == "FAILED":
                 raise Unavailable(
                     f"The Mem0 Platform could not store the memory (event {event_id} failed). Try again later."
@@ -336,15 +252,6 @@ class PlatformBackend(Backend):
         if self._client is not None:
             mem0_compat.http_client(self._client).close()
             self._client = None
-
-
-def _platform_errors() -> tuple[type[Exception], ...]:
-    """What a request to the Platform raises when the Platform (not this code) is the problem. Imported late: mem0
-    must not be imported before prepare_environment."""
-    import httpx
-    from mem0.exceptions import MemoryError
-
-    return MemoryError, httpx.HTTPError
 
 
 def _get_all(client: MemoryClient, **options: Any) -> Any:
