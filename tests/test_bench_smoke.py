@@ -64,4 +64,4 @@ def test_the_quality_smoke_benchmark_reports_every_set_through_recall(tmp_path: 
 def test_the_latency_smoke_benchmark_compares_both_sizes_and_profiles(tmp_path: Path) -> None:
     text = run_smoke("bench.latency", tmp_path / "LATENCY-smoke.md")
     assert "| this checkout |" in text and "p50 1,000 / 200" in text
-    assert "fusion.py" in text and "store.py" in text  # the profile names where the time goes
+    assert "store/fusion.py" in text and "store/sqlite.py" in text  # the profile names where the time goes
