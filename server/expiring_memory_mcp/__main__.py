@@ -46,12 +46,18 @@ def main() -> None:
         except ValueError as exc:
             sys.exit(f"expiring-memory-mcp: {exc}")
         service.start_loading()
-        serve_http(service, settings, options.host, options.port)
+        try:
+            serve_http(service, settings, options.host, options.port)
+        finally:
+            service.close()
         return
     from .app import build_server  # the MCP SDK takes a second to import: only when serving
 
     service.start_loading()
-    build_server(service, settings).run("stdio")
+    try:
+        build_server(service, settings).run("stdio")
+    finally:
+        service.close()  # waits for a store still opening, then lets go of its files
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from .views import View
 
 if TYPE_CHECKING:
     from ..backends import Backend
+    from ..memories import MemoryService
     from ..retention import Clock
     from ..settings import Settings
 
@@ -44,6 +45,7 @@ def run(
     """
     out = stdout or sys.stdout
     opening: list[BaseException] = []  # what opening the memory store raised, if it failed
+    service: MemoryService | None = None
     try:
         args = build_parser().parse_args(argv)
         if args.command in (None, "serve"):
@@ -66,3 +68,6 @@ def run(
         return fail(explain(exc, settings, opening), 1)
     except KeyboardInterrupt:
         return fail("interrupted", 130)
+    finally:
+        if service is not None:
+            service.close()
