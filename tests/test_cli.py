@@ -393,7 +393,7 @@ def test_stats_database_size_includes_the_write_ahead_log(run, db) -> None:
     stats = json.loads(run("stats", "--json")[1])
     files = [db.path, db.path.with_name(db.path.name + "-wal")]
     assert stats["database_bytes"] == sum(f.stat().st_size for f in files if f.exists())
-    assert stats["data_dir"] == str(db.path.parent)
+    assert stats["location"] == str(db.path.parent)
 
 
 def test_import_skips_what_has_expired_by_the_clock_and_keeps_exact_instants(run, clock, tmp_path: Path) -> None:

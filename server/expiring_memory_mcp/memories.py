@@ -126,7 +126,7 @@ class MemoryService:
             return MemoryStats(
                 user_id=self.user_id,
                 backend=backend.name,
-                data_dir=backend.location,
+                location=backend.location,
                 live=len(found),
                 permanent=len(found) - len(expiries),
                 temporary=len(expiries),

@@ -37,7 +37,7 @@ class Deleted(BaseModel):
 class MemoryStats(BaseModel):
     user_id: str
     backend: str = Field(description="embedded, mem0 or platform.")
-    data_dir: str = Field(description="Where the memories live: the data dir, a database or a host.")
+    location: str = Field(description="Where the memories live: the data dir, a database or a host.")
     live: int = Field(description="Live memories of this user.")
     permanent: int
     temporary: int

@@ -100,7 +100,7 @@ def do_stats(args: argparse.Namespace, service: MemoryService, view: View) -> No
         rows.append(("swept so far", str(stats.swept_total)))
     if stats.database_bytes is not None:
         rows.append(("database size", f"{stats.database_bytes:,} bytes"))
-    view.grid(f"Memories of {stats.user_id!r} in {stats.data_dir} ({stats.backend} backend)", rows)
+    view.grid(f"Memories of {stats.user_id!r} in {stats.location} ({stats.backend} backend)", rows)
 
 
 HANDLERS: dict[str, Handler] = {
