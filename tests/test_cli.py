@@ -6,8 +6,10 @@ from __future__ import annotations
 import io
 import json
 import re
+import sqlite3
 import subprocess
 from collections.abc import Callable
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -390,9 +392,12 @@ def test_sweep_dry_run_lists_what_expired_and_sweep_deletes_it_and_counts_it(run
 
 def test_stats_database_size_includes_the_write_ahead_log(run, db) -> None:
     run("remember", "Likes jazz", "--permanent")
-    stats = json.loads(run("stats", "--json")[1])
-    files = [db.path, db.path.with_name(db.path.name + "-wal")]
-    assert stats["database_bytes"] == sum(f.stat().st_size for f in files if f.exists())
+    wal = db.path.with_name(db.path.name + "-wal")
+    with closing(sqlite3.connect(db.path)) as reader:  # a second process: the command's exit keeps the log
+        reader.execute("SELECT count(*) FROM vectors").fetchone()
+        stats = json.loads(run("stats", "--json")[1])
+        assert wal.exists() and wal.stat().st_size > 0
+        assert stats["database_bytes"] == db.path.stat().st_size + wal.stat().st_size
     assert stats["location"] == str(db.path.parent)
 
 
