@@ -1,7 +1,7 @@
 """The `mem0` backend: any Mem0 OSS `Memory` (Qdrant server, pgvector, Milvus, OpenAI or Ollama embeddings, an LLM).
 
 Expiry is kept as a number, `expires_ts`, so every store whose filters have ranges (Qdrant, pgvector, ...) applies
-it inside its query. Purging lists what is due through the store itself and deletes it through Mem0.
+it inside its query. A sweep lists what is due through the store itself and deletes it through Mem0.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The Platform keeps Mem0's own `expiration_date`, a UTC day, and hides a memory from search and listings from the
 day after it. Our expiry is an instant, kept in the metadata as `expires_at` (and `expires_ts`). The Platform's v2
 filters match metadata by equality only, so the instant is applied here, after fetching, and reads over-fetch until
-they fill their limit. Purging lists every memory, date-expired ones included (`show_expired`), and deletes those
+they fill their limit. A sweep lists every memory, date-expired ones included (`show_expired`), and deletes those
 whose instant has passed.
 
 Every failure to talk to the Platform becomes `Unavailable`, with a message saying what to check.

@@ -1,6 +1,6 @@
 """One collection of the file, with what the embedded backend asks of it besides Mem0's interface.
 
-Transactions, counts, ids, keyword-only matches, purging expired memories (and keeping a running total), upkeep of
+Transactions, counts, ids, keyword-only matches, sweeping expired memories (and keeping a running total), upkeep of
 the file, and re-embedding every memory when the embedder changes. `sqlite.SQLiteVectorStore` adds Mem0's
 `VectorStoreBase` methods on top.
 """

@@ -2,7 +2,7 @@
 
 Writes keep a memory's `vectors` row and its keyword-index row in step, in one transaction. `search` takes the exact
 cosine top-k (`vectors`) and the BM25 top-k (`keyword_index`) among the rows that pass the filters (`filters`), and
-`fusion` orders them. The rest (transactions, purging, counts, re-embedding) is `collection.Collection`'s.
+`fusion` orders them. The rest (transactions, sweeping, counts, re-embedding) is `collection.Collection`'s.
 """
 
 from __future__ import annotations
