@@ -1,14 +1,12 @@
-"""Shared fixtures: a real server (Mem0 + the SQLite store + the bundled embedder) and a clock to move by hand."""
+"""Shared fixtures: a real server (Mem0 + the SQLite store + the bundled embedder), a clock to move by hand, and a real
+Postgres for the mem0 backend. What is not a fixture lives in support.py."""
 
 from __future__ import annotations
 
 import os
-import sqlite3
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,24 +23,12 @@ from mcp import Client
 from expiring_memory_mcp.app import build_server
 from expiring_memory_mcp.memories import MemoryService
 from expiring_memory_mcp.settings import Settings
+from support import Database, FakeClock, make_service
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-class FakeClock:
-    """Starts at the real time (Mem0 still checks its day-granular date against the real clock) and moves on demand."""
-
-    def __init__(self) -> None:
-        self.moment = datetime.now(UTC)
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def advance(self, **delta: float) -> None:
-        self.moment += timedelta(**delta)
 
 
 @pytest.fixture
@@ -72,12 +58,6 @@ def settings(data_dir: Path, settings_overrides: dict[str, Any]) -> Settings:
     return Settings(data_dir=data_dir, user_id="alice", **settings_overrides)
 
 
-def make_service(settings: Settings, clock: FakeClock, embedder: Any) -> MemoryService:
-    from expiring_memory_mcp.backends import open_backend
-
-    return MemoryService(settings, clock, partial(open_backend, settings, embedder))
-
-
 @pytest.fixture
 def service(settings: Settings, clock: FakeClock, embedder: Any) -> Iterator[MemoryService]:
     service = make_service(settings, clock, embedder)
@@ -89,23 +69,6 @@ def service(settings: Settings, clock: FakeClock, embedder: Any) -> Iterator[Mem
 async def client(service: MemoryService, settings: Settings) -> AsyncIterator[Client]:
     async with Client(build_server(service, settings)) as connected:
         yield connected
-
-
-class Database:
-    """Looks at the database file directly, as a person with sqlite3 would."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def _query(self, sql: str) -> list[tuple[Any, ...]]:
-        with sqlite3.connect(self.path) as db:
-            return db.execute(sql).fetchall()
-
-    def count_rows(self) -> int:
-        return self._query("SELECT count(*) FROM vectors WHERE collection = 'memories'")[0][0]
-
-    def raw_bytes(self) -> bytes:
-        return b"".join(p.read_bytes() for p in self.path.parent.glob(self.path.name + "*"))
 
 
 @pytest.fixture
@@ -149,31 +112,3 @@ def pg_config(tmp_path: Path, postgres: str, pg_collection: str) -> Path:
         "    maxconn: 4\n"
     )
     return path
-
-
-class PgDatabase:
-    """Looks at the Postgres table directly, as a person with psql would; `path` is in the data dir."""
-
-    def __init__(self, uri: str, collection: str, data_dir: Path) -> None:
-        self.uri, self.collection, self.path = uri, collection, data_dir / "memories"
-
-    def _query(self, sql: str) -> list[tuple[Any, ...]]:
-        import psycopg
-
-        with psycopg.connect(self.uri) as conn:
-            return conn.execute(sql).fetchall()
-
-    def count_rows(self) -> int:
-        return self._query(f'SELECT count(*) FROM "{self.collection}"')[0][0]
-
-    def raw_bytes(self) -> bytes:
-        """Every payload in the database's tables of this collection (memories and entities), as text."""
-        tables = [
-            t
-            for (t,) in self._query(
-                f"SELECT table_name FROM information_schema.tables WHERE table_name LIKE '{self.collection}%'"
-            )
-        ]
-        return b"".join(
-            str(p).encode() for table in tables for (p,) in self._query(f'SELECT payload::text FROM "{table}"')
-        )

@@ -4,7 +4,6 @@ stdout line, can pipeline many calls at once and can `kill -9` the server betwee
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
@@ -16,9 +15,9 @@ from anyio.abc import Process
 from anyio.streams.text import TextReceiveStream
 
 from expiring_memory_mcp.store.keywords import index_text
-from test_stdio import SCRIPT, server_env
+from support import SCRIPT, sqlite
 
-__all__ = ["SCRIPT", "RawServer", "check_store_consistent", "ok", "server_env", "unshare_prefix"]
+__all__ = ["RawServer", "check_store_consistent", "ok", "unshare_prefix"]
 
 HANDSHAKE = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw-test", "version": "0"}}
 
@@ -148,7 +147,7 @@ def ok(response: dict[str, Any] | None) -> dict[str, Any]:
 
 def check_store_consistent(data_dir: Path) -> dict[str, int]:
     """Both databases pass integrity_check, and every memory row has exactly one FTS row holding its text."""
-    with sqlite3.connect(data_dir / "memories.db") as db:
+    with sqlite(data_dir / "memories.db") as db:
         assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert db.execute("INSERT INTO vectors_fts (vectors_fts) VALUES ('integrity-check')").rowcount in (-1, 0, 1)
         rows = db.execute("SELECT count(*) FROM vectors").fetchone()[0]
@@ -169,7 +168,7 @@ def check_store_consistent(data_dir: Path) -> dict[str, int]:
     assert rows == fts
     history = data_dir / "history.db"
     if history.exists():
-        with sqlite3.connect(history) as db:
+        with sqlite(history) as db:
             assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     return {"rows": rows}
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import sqlite3
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -16,7 +15,8 @@ import pytest
 from mcp import Client
 
 from expiring_memory_mcp.retention import iso
-from raw_stdio import RawServer, check_store_consistent, server_env
+from raw_stdio import RawServer, check_store_consistent
+from support import call, server_env, sqlite
 
 pytestmark = pytest.mark.anyio
 
@@ -209,7 +209,7 @@ async def drive(
 
 
 def rows_by_id(data_dir: Path) -> dict[str, dict[str, Any]]:
-    with sqlite3.connect(data_dir / "memories.db") as db:
+    with sqlite(data_dir / "memories.db") as db:
         found = db.execute("SELECT id, payload FROM vectors WHERE collection = 'memories'").fetchall()
     ids = Counter(i for i, _ in found)
     assert not [i for i, n in ids.items() if n > 1], "a memory id is stored twice"
@@ -218,7 +218,7 @@ def rows_by_id(data_dir: Path) -> dict[str, dict[str, Any]]:
 
 def history_events(data_dir: Path) -> dict[str, Counter[str]]:
     events: dict[str, Counter[str]] = defaultdict(Counter)
-    with sqlite3.connect(data_dir / "history.db") as db:
+    with sqlite(data_dir / "history.db") as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         for memory_id, event in db.execute("SELECT memory_id, event FROM history"):
             events[memory_id][event] += 1
@@ -279,20 +279,16 @@ async def test_four_processes_on_one_data_dir_keep_every_acknowledged_write_exac
     assert len(ledger.shared_acks) == SHARED_TEXTS + BURSTS
 
 
+@pytest.mark.slow  # 60 tool calls, 50 of them at once: a few seconds on two cores
 async def test_fifty_concurrent_tool_calls_in_one_process_stay_correct(client: Client, db, clock) -> None:
-    async def call(tool: str, **arguments: Any) -> dict[str, Any]:
-        result = await client.call_tool(tool, arguments)
-        assert not result.is_error, result.content
-        return result.structured_content
-
     rng = random.Random(3)
-    seeded = [await call("remember_temporary", content=sentence(rng, f"Seed {n}:")) for n in range(10)]
+    seeded = [await call(client, "remember_temporary", content=sentence(rng, f"Seed {n}:")) for n in range(10)]
     distinct = [sentence(rng, f"Distinct {n}:") for n in range(20)]
     same = "Watching the comet from the hill tonight"
     results: dict[str, Any] = {}
 
     async def run(key: str, tool: str, arguments: dict[str, Any]) -> None:
-        results[key] = await call(tool, **arguments)
+        results[key] = await call(client, tool, **arguments)
 
     with anyio.fail_after(120):
         async with anyio.create_task_group() as tasks:
@@ -323,6 +319,6 @@ async def test_fifty_concurrent_tool_calls_in_one_process_stay_correct(client: C
         recalled = [m["id"] for m in results[f"recall-{n}"]["memories"]]
         assert seeded[5 + n % 5]["id"] in recalled
     assert db.count_rows() == 20 + 1 + 5
-    expiring = await call("expiring_soon", within_days=60, limit=50)
+    expiring = await call(client, "expiring_soon", within_days=60, limit=50)
     assert {m["id"] for m in expiring["memories"]} == same_ids | {seeded[n]["id"] for n in range(5, 10)}
     check_store_consistent(db.path.parent)

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import json
 import random
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import anyio
 import pytest
-from mcp import Client
 
-from conftest import make_service
-from expiring_memory_mcp.app import build_server
-from raw_stdio import RawServer, check_store_consistent, ok, server_env
+from raw_stdio import RawServer, check_store_consistent, ok
+from support import call, server_env, serving, sqlite
 
 pytestmark = pytest.mark.anyio
 
@@ -35,19 +32,19 @@ class Ledger:
 
 
 def stored(data_dir: Path) -> dict[str, dict[str, Any]]:
-    with sqlite3.connect(data_dir / "memories.db") as db:
+    with sqlite(data_dir / "memories.db") as db:
         rows = db.execute("SELECT id, payload FROM vectors WHERE collection = 'memories'").fetchall()
     return {i: json.loads(p) for i, p in rows}
 
 
 def history_adds(data_dir: Path) -> set[str]:
-    with sqlite3.connect(data_dir / "history.db") as db:
+    with sqlite(data_dir / "history.db") as db:
         return {i for (i,) in db.execute("SELECT memory_id FROM history WHERE event = 'ADD'")}
 
 
 def history_orphans(data_dir: Path) -> set[str]:
     """Memories Mem0's history still holds text of, though the store does not have them."""
-    with sqlite3.connect(data_dir / "history.db") as db:
+    with sqlite(data_dir / "history.db") as db:
         return {i for (i,) in db.execute("SELECT memory_id FROM history")} - stored(data_dir).keys()
 
 
@@ -167,21 +164,16 @@ async def test_kill_9_during_writes_never_loses_an_acknowledged_write_or_leaves_
 async def test_history_left_by_an_interrupted_write_is_dropped_at_the_next_start(
     client, settings, clock, embedder, data_dir: Path
 ) -> None:
-    kept = ok_tool(await client.call_tool("remember_permanent", {"content": "Keeps bees on the roof"}))
-    with sqlite3.connect(data_dir / "history.db") as db:  # as a kill between Mem0's commit and the store's leaves it
+    kept = await call(client, "remember_permanent", content="Keeps bees on the roof")
+    # as a kill between Mem0's commit and the store's leaves it
+    with sqlite(data_dir / "history.db") as db:
         db.execute(
             "INSERT INTO history (id, memory_id, old_memory, new_memory, event) VALUES (?, ?, NULL, ?, 'ADD')",
             ("h-1", "never-stored", "Secret that was never acknowledged"),
         )
-    restarted = make_service(settings, clock, embedder)
-    async with Client(build_server(restarted, settings)) as again:
-        ok_tool(await again.call_tool("expiring_soon", {}))
+    async with serving(settings, clock, embedder) as again:  # a restart
+        await call(again, "expiring_soon")
 
-    with sqlite3.connect(data_dir / "history.db") as db:
+    with sqlite(data_dir / "history.db") as db:
         assert [i for (i,) in db.execute("SELECT DISTINCT memory_id FROM history")] == [kept["id"]]
     assert b"Secret that was never acknowledged" not in b"".join(p.read_bytes() for p in data_dir.glob("history.db*"))
-
-
-def ok_tool(result: Any) -> dict[str, Any]:
-    assert not result.is_error, result.content
-    return result.structured_content

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 from mcp import Client
 
-from conftest import make_service
-from expiring_memory_mcp.app import build_server
 from expiring_memory_mcp.embedder import load_embedder
 from expiring_memory_mcp.settings import Settings
-from test_tools import call, contents
+from support import call, contents, serving, sqlite
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
@@ -31,17 +28,13 @@ def multilingual() -> Any:
 
 
 def vector_sizes(data_dir: Path) -> set[int]:
-    with sqlite3.connect(data_dir / "memories.db") as db:
+    with sqlite(data_dir / "memories.db") as db:
         return {n for (n,) in db.execute("SELECT DISTINCT length(vector) FROM vectors WHERE collection = 'memories'")}
 
 
 async def recall_with(settings: Settings, clock: Any, embedder: Any, query: str) -> list[str]:
-    service = make_service(settings, clock, embedder)
-    try:
-        async with Client(build_server(service, settings)) as client:
-            return contents(await call(client, "recall", query=query, limit=1))
-    finally:
-        service.close()
+    async with serving(settings, clock, embedder) as client:
+        return contents(await call(client, "recall", query=query, limit=1))
 
 
 async def test_switching_embedders_re_embeds_every_memory_once_and_back(
@@ -71,14 +64,10 @@ async def test_the_multilingual_embedder_finds_a_paraphrase_across_languages(
     settings: Settings, clock, multilingual
 ) -> None:
     chosen = settings.model_copy(update={"embedder": "use-multilingual"})
-    service = make_service(chosen, clock, multilingual)
-    try:
-        async with Client(build_server(service, chosen)) as client:
-            for text in NOTES.values():
-                await call(client, "remember_permanent", content=text, memory_type="fact")
-            assert contents(await call(client, "recall", query="歯医者の予約はいつ？", limit=1)) == [NOTES["de"]]
-    finally:
-        service.close()
+    async with serving(chosen, clock, multilingual) as client:
+        for text in NOTES.values():
+            await call(client, "remember_permanent", content=text, memory_type="fact")
+        assert contents(await call(client, "recall", query="歯医者の予約はいつ？", limit=1)) == [NOTES["de"]]
 
 
 def test_an_embedder_whose_package_is_missing_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:

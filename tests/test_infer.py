@@ -15,11 +15,10 @@ from typing import Any
 
 import pytest
 
-from conftest import PgDatabase
 from expiring_memory_mcp.settings import Settings
-from test_tools import call, contents
+from support import PgDatabase, call, contents
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # Postgres
 
 
 class FakeLLM:

@@ -1,23 +1,15 @@
-"""The mem0 backend on a real PostgreSQL + pgvector server (started by the tests): every tool test of
-test_tools.py again, through a real MCP session, with Mem0's own pgvector store and the bundled embedder."""
+"""The mem0 backend on a real PostgreSQL + pgvector server (started by the tests), shared by several server processes.
+(Every tool test on pgvector is in test_tools.py, whose `backend` fixture runs each on both stores.)"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from conftest import PgDatabase
-from expiring_memory_mcp.settings import Settings
-from test_tools import *
+from support import SCRIPT, PgDatabase, server_env
 
-pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def settings(data_dir: Path, settings_overrides: dict[str, Any], pg_config: Path) -> Settings:
-    return Settings(data_dir=data_dir, user_id="alice", backend="mem0", mem0_config=pg_config, **settings_overrides)
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # Postgres, and three console-script processes
 
 
 @pytest.fixture
@@ -40,8 +32,6 @@ async def test_three_server_processes_share_one_database_without_lost_writes_or_
     recalls what the others wrote. Postgres's advisory lock is all that serialises the twin check and the write."""
     import anyio
     from mcp import Client, StdioServerParameters
-
-    from test_stdio import SCRIPT, server_env
 
     def params(n: int) -> StdioServerParameters:
         env = server_env(

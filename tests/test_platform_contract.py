@@ -20,7 +20,7 @@ from expiring_memory_mcp.backends import PERMANENT_TS, platform
 from expiring_memory_mcp.memories import MemoryService
 from expiring_memory_mcp.retention import iso
 from fake_platform import FakePlatform, FakePlatformServer
-from test_tools import call, call_error, contents
+from support import call, call_error, contents, serving
 
 pytestmark = pytest.mark.anyio
 
@@ -351,17 +351,13 @@ async def test_contract_every_request_carries_the_token_and_goes_to_the_host(
 async def test_contract_memories_are_scoped_to_the_user(
     client: Client, settings, clock, embedder, fake: FakePlatform
 ) -> None:
-    from conftest import make_service
-
     mine = await call(client, "remember_permanent", content="Alice likes green tea")
     bob_settings = settings.model_copy(update={"user_id": "bob"})
-    bob_service = make_service(bob_settings, clock, embedder)
-    async with Client(build_server(bob_service, bob_settings)) as bob:
+    async with serving(bob_settings, clock, embedder) as bob:
         assert (await call(bob, "recall", query="green tea"))["memories"] == []
         assert fake.calls("POST", "/v3/memories/search/")[-1].body["filters"] == {"AND": [{"user_id": "bob"}]}
         assert "No memory with id" in await call_error(bob, "forget", memory_id=mine["id"])
         await call(bob, "remember_permanent", content="Alice likes green tea")
-    bob_service.close()
     assert len(fake.memories) == 2
     assert contents(await call(client, "recall", query="green tea")) == ["Alice likes green tea"]
 

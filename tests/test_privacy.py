@@ -17,9 +17,8 @@ import anyio
 import pytest
 from mcp import Client
 
-from conftest import make_service
-from expiring_memory_mcp.app import build_server
-from raw_stdio import SCRIPT, RawServer, ok, server_env, unshare_prefix
+from raw_stdio import RawServer, ok, unshare_prefix
+from support import SCRIPT, server_env, serving
 
 # Loaded by the server's Python at startup (via PYTHONPATH): refuses Internet sockets and DNS, and records every try.
 AUDIT_HOOK = """
@@ -124,6 +123,7 @@ def offline(tmp_path_factory: pytest.TempPathFactory) -> Session:
     return session
 
 
+@pytest.mark.slow
 def test_a_full_session_works_offline_and_never_tries_the_network(offline: Session) -> None:
     for key, response in offline.responses.items():
         if key == "bad":
@@ -136,6 +136,7 @@ def test_a_full_session_works_offline_and_never_tries_the_network(offline: Sessi
     assert [line.split()[0] for line in attempts] == ["armed"], attempts  # the hook ran, and nothing was refused
 
 
+@pytest.mark.slow
 def test_a_full_session_writes_nothing_outside_the_data_dir(offline: Session) -> None:
     assert list(offline.home.iterdir()) == []  # no ~/.mem0, no ~/.cache, nothing
     assert list(offline.tmp.iterdir()) == []
@@ -154,6 +155,7 @@ def test_a_full_session_writes_nothing_outside_the_data_dir(offline: Session) ->
     }, names
 
 
+@pytest.mark.slow
 def test_the_data_dir_and_every_file_in_it_are_private_while_the_server_runs_and_after(offline: Session) -> None:
     running = offline.modes_while_running
     assert {"data/memories.db-wal", "data/history.db-wal", "data/mem0/config.json"} <= running.keys()
@@ -163,6 +165,7 @@ def test_the_data_dir_and_every_file_in_it_are_private_while_the_server_runs_and
             assert mode == expected, (name, oct(mode))
 
 
+@pytest.mark.slow
 def test_stdout_carries_only_json_rpc_at_debug_level_while_loading_and_while_mem0_logs(offline: Session) -> None:
     assert offline.not_json_rpc == []
     assert offline.stdout_lines == 1 + len(offline.responses)  # initialize, then one line per request
@@ -207,15 +210,11 @@ async def test_two_users_on_one_data_dir_can_not_read_list_renew_or_forget_each_
     settings, clock, embedder, db
 ) -> None:
     bob_settings = settings.model_copy(update={"user_id": "bob"})
-    alice_service, bob_service = make_service(settings, clock, embedder), make_service(bob_settings, clock, embedder)
 
     async def call(client: Client, tool: str, **arguments: Any) -> Any:
-        return await client.call_tool(tool, arguments)
+        return await client.call_tool(tool, arguments)  # refusals are checked here too
 
-    async with (
-        Client(build_server(alice_service, settings)) as alice,
-        Client(build_server(bob_service, bob_settings)) as bob,
-    ):
+    async with serving(settings, clock, embedder) as alice, serving(bob_settings, clock, embedder) as bob:
         mine = {
             "temporary": (
                 await call(alice, "remember_temporary", content="Alice's parcel arrives Friday", memory_type="reminder")

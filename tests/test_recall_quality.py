@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from bench.quality import RetrievalSet, Scores, conversations, multilingual, rank_all, score, store
+from bench.quality import rank_all, store
+from bench.retrieval import RetrievalSet, Scores, conversations, multilingual, score
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 

@@ -9,10 +9,8 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from conftest import make_service
-from expiring_memory_mcp.app import build_server
 from expiring_memory_mcp.settings import Settings
-from test_tools import call, contents
+from support import call, contents, serving
 
 pytestmark = pytest.mark.anyio
 
@@ -28,15 +26,11 @@ TEAPOT = "Gift for Lena: a ceramic teapot, ref 88-1032"
 @asynccontextmanager
 async def ranked_by(settings: Settings, clock: Any, embedder: Any, method: str) -> AsyncIterator[Client]:
     """A second server on the same data dir that ranks another way."""
-    other = settings.model_copy(update={"recall_ranking": method})
-    service = make_service(other, clock, embedder)
-    try:
-        async with Client(build_server(service, other)) as client:
-            yield client
-    finally:
-        service.close()
+    async with serving(settings.model_copy(update={"recall_ranking": method}), clock, embedder) as client:
+        yield client
 
 
+@pytest.mark.slow  # 201 memories
 async def test_a_memory_only_its_reference_number_finds_is_recalled_first(
     client: Client, settings, clock, embedder
 ) -> None:
@@ -60,6 +54,7 @@ async def test_a_paraphrase_that_shares_no_word_is_still_found_by_meaning(client
     assert contents(recalled)[0] == "User is allergic to penicillin"
 
 
+@pytest.mark.slow  # 200 memories and more
 @pytest.mark.parametrize("settings_overrides", [{"sweep_interval_seconds": 10**9}])
 async def test_two_hundred_expired_keyword_matches_hide_no_live_one_and_recall_is_never_short(
     client: Client, clock, db

@@ -17,11 +17,11 @@ from support import server_env
 # shutting down (where a new worker thread can no longer be started).
 QUIT_WHILE_OPENING = """
 import logging, sys, threading
-from functools import partial
+sys.path.insert(0, sys.argv[2])
 from expiring_memory_mcp.backends import open_backend
-from expiring_memory_mcp.memories import MemoryService
 from expiring_memory_mcp.retention import SystemClock
 from expiring_memory_mcp.settings import Settings
+from support import make_service
 
 logging.basicConfig(stream=sys.stderr, level=logging.INFO)
 settings = Settings(data_dir=sys.argv[1])
@@ -31,7 +31,7 @@ def build():
     main.join()
     return open_backend(settings)
 
-MemoryService.open(settings, SystemClock(), build).start_loading()
+make_service(settings, SystemClock(), build=build).start_loading()
 """
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
@@ -67,7 +67,7 @@ async def test_after_a_quiet_exit_during_loading_the_next_server_opens_the_same_
 
 def test_a_process_that_quits_before_the_store_has_opened_logs_no_error(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-c", QUIT_WHILE_OPENING, str(tmp_path / "data")],
+        [sys.executable, "-c", QUIT_WHILE_OPENING, str(tmp_path / "data"), str(Path(__file__).parent)],
         capture_output=True,
         text=True,
         timeout=120,

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,24 +12,9 @@ import pytest
 from anyio.streams.text import TextReceiveStream
 from mcp import Client, StdioServerParameters
 
-pytestmark = pytest.mark.anyio
+from support import SCRIPT, server_env  # test_cli.py still imports these two from here
 
-SCRIPT = shutil.which("expiring-memory-mcp", path=str(Path(sys.executable).parent)) or "expiring-memory-mcp"
-
-
-def server_env(tmp_path: Path, data_dir: Path, **extra: str) -> dict[str, str]:
-    """Only what the server needs, with HOME and TMPDIR pointed at empty folders to catch stray files."""
-    home, tmp = tmp_path / "home", tmp_path / "tmp"
-    home.mkdir(exist_ok=True)
-    tmp.mkdir(exist_ok=True)
-    return {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(home),
-        "TMPDIR": str(tmp),
-        "EXPIRING_MEMORY_DATA_DIR": str(data_dir),
-        "EXPIRING_MEMORY_USER_ID": "alice",
-        **extra,
-    }
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # every test starts a process
 
 
 def request(id_: int, method: str, params: dict[str, Any]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +11,7 @@ import pytest
 
 from expiring_memory_mcp.store import SQLiteVectorStore
 from expiring_memory_mcp.store.keywords import match_query
+from support import sqlite
 
 DIMS = 8
 
@@ -20,8 +23,9 @@ def unit(*values: float) -> list[float]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> SQLiteVectorStore:
-    return SQLiteVectorStore(tmp_path / "m.db", embedding_model_dims=DIMS)
+def store(tmp_path: Path) -> Iterator[SQLiteVectorStore]:
+    with closing(SQLiteVectorStore(tmp_path / "m.db", embedding_model_dims=DIMS)) as opened:
+        yield opened
 
 
 def ids(results) -> list[str]:
@@ -94,30 +98,38 @@ def test_list_puts_the_soonest_expiry_first_and_permanent_last(store: SQLiteVect
 
 
 def test_a_second_connection_sees_inserts_updates_and_deletes(tmp_path: Path) -> None:
-    writer = SQLiteVectorStore(tmp_path / "m.db", embedding_model_dims=DIMS)
-    reader = SQLiteVectorStore(tmp_path / "m.db", embedding_model_dims=DIMS)
-    writer.insert([unit(1, 0)], [{"user_id": "u", "data": "one"}], ["one"])
-    assert ids(reader.search("q", unit(1, 0), top_k=5)) == ["one"]  # the cache is now warm
+    with (
+        closing(SQLiteVectorStore(tmp_path / "m.db", embedding_model_dims=DIMS)) as writer,
+        closing(SQLiteVectorStore(tmp_path / "m.db", embedding_model_dims=DIMS)) as reader,
+    ):
+        writer.insert([unit(1, 0)], [{"user_id": "u", "data": "one"}], ["one"])
+        assert ids(reader.search("q", unit(1, 0), top_k=5)) == ["one"]  # the cache is now warm
 
-    writer.insert([unit(0, 1)], [{"user_id": "u", "data": "two"}], ["two"])
-    assert ids(reader.search("q", unit(0, 1), top_k=1)) == ["two"]
+        writer.insert([unit(0, 1)], [{"user_id": "u", "data": "two"}], ["two"])
+        assert ids(reader.search("q", unit(0, 1), top_k=1)) == ["two"]
 
-    writer.update("one", vector=unit(0, 1, 1), payload={"user_id": "u", "data": "one, moved"})
-    moved = reader.search("q", unit(0, 1, 1), top_k=1)
-    assert ids(moved) == ["one"] and moved[0].payload["data"] == "one, moved"
+        writer.update("one", vector=unit(0, 1, 1), payload={"user_id": "u", "data": "one, moved"})
+        moved = reader.search("q", unit(0, 1, 1), top_k=1)
+        assert ids(moved) == ["one"] and moved[0].payload["data"] == "one, moved"
 
-    writer.delete("two")
-    assert ids(reader.search("q", unit(0, 1), top_k=5)) == ["one"]
-    assert reader.get("two") is None
+        writer.delete("two")
+        assert ids(reader.search("q", unit(0, 1), top_k=5)) == ["one"]
+        assert reader.get("two") is None
 
 
 def test_collections_in_one_file_do_not_see_each_other(tmp_path: Path) -> None:
-    memories = SQLiteVectorStore(tmp_path / "m.db", collection_name="memories", embedding_model_dims=DIMS)
-    entities = SQLiteVectorStore(tmp_path / "m.db", collection_name="entities", embedding_model_dims=DIMS)
-    memories.insert([unit(1)], [{"data": "memory"}], ["m"])
-    entities.insert([unit(1)], [{"data": "entity"}], ["e"])
-    assert ids(memories.search("q", unit(1), top_k=5)) == ["m"]
-    assert ids(entities.list()[0]) == ["e"]
+    with (
+        closing(
+            SQLiteVectorStore(tmp_path / "m.db", collection_name="memories", embedding_model_dims=DIMS)
+        ) as memories,
+        closing(
+            SQLiteVectorStore(tmp_path / "m.db", collection_name="entities", embedding_model_dims=DIMS)
+        ) as entities,
+    ):
+        memories.insert([unit(1)], [{"data": "memory"}], ["m"])
+        entities.insert([unit(1)], [{"data": "entity"}], ["e"])
+        assert ids(memories.search("q", unit(1), top_k=5)) == ["m"]
+        assert ids(entities.list()[0]) == ["e"]
 
 
 @pytest.mark.parametrize(
@@ -138,28 +150,26 @@ def test_stop_words_and_punctuation_leave_no_keyword_query() -> None:
 def test_purge_deletes_expired_rows_and_shrinks_the_file(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    store = SQLiteVectorStore(tmp_path / "m.db", embedding_model_dims=DIMS)
-    n = 2000
-    store.insert(
-        [unit(1, i) for i in range(n)],
-        [
-            {"user_id": "u", "expires_at": "2020-01-01T00:00:00Z", "data": f"secret note {i} " + "x" * 400}
-            for i in range(n)
-        ],
-        [str(i) for i in range(n)],
-    )
-    store.insert([unit(1)], [{"user_id": "u", "data": "keeper"}], ["keep"])
-    store.compact()
-    before = store.path.stat().st_size
-    gone = store.purge_expired(datetime(2025, 1, 1, tzinfo=UTC))
-    assert len(gone) == n and store.count() == 1
-    assert store.path.stat().st_size < before / 4
-    assert b"secret note" not in b"".join(p.read_bytes() for p in tmp_path.glob("m.db*"))
+    with closing(SQLiteVectorStore(tmp_path / "m.db", embedding_model_dims=DIMS)) as store:
+        n = 2000
+        store.insert(
+            [unit(1, i) for i in range(n)],
+            [
+                {"user_id": "u", "expires_at": "2020-01-01T00:00:00Z", "data": f"secret note {i} " + "x" * 400}
+                for i in range(n)
+            ],
+            [str(i) for i in range(n)],
+        )
+        store.insert([unit(1)], [{"user_id": "u", "data": "keeper"}], ["keep"])
+        store.compact()
+        before = store.path.stat().st_size
+        gone = store.sweep(datetime(2025, 1, 1, tzinfo=UTC))
+        assert len(gone) == n and store.count() == 1
+        assert store.path.stat().st_size < before / 4
+        assert b"secret note" not in b"".join(p.read_bytes() for p in tmp_path.glob("m.db*"))
 
 
 def test_a_keyword_index_of_the_old_version_is_rebuilt_when_the_store_opens(tmp_path: Path) -> None:
-    import sqlite3
-
     store = SQLiteVectorStore(tmp_path / "m.db", embedding_model_dims=DIMS)
     store.insert(
         [unit(1), unit(0, 1)],
@@ -167,34 +177,31 @@ def test_a_keyword_index_of_the_old_version_is_rebuilt_when_the_store_opens(tmp_
         ["ja", "de"],
     )
     store.close()
-    with sqlite3.connect(tmp_path / "m.db") as db:  # as the previous release left it: no CJK pairs, no version
+    with sqlite(tmp_path / "m.db") as db:  # as the previous release left it: no CJK pairs, no version
         db.execute("DROP TABLE vectors_fts")
         db.execute("CREATE VIRTUAL TABLE vectors_fts USING fts5 (text, tokenize = 'porter unicode61')")
         db.execute("INSERT INTO vectors_fts (rowid, text) SELECT rowid, json_extract(payload, '$.data') FROM vectors")
         db.execute("DELETE FROM meta WHERE key = 'keyword_index'")
-    with sqlite3.connect(tmp_path / "m.db") as db:
+    with sqlite(tmp_path / "m.db") as db:
         assert db.execute("SELECT count(*) FROM vectors_fts WHERE vectors_fts MATCH '\"ピーナッツ\"'").fetchone() == (
             0,
         )
 
-    reopened = SQLiteVectorStore(tmp_path / "m.db", embedding_model_dims=DIMS)
-
-    assert ids(reopened.keyword_matches("ピーナッツ", top_k=5)) == ["ja"]
-    assert ids(reopened.keyword_matches("Malaga", top_k=5)) == ["de"]
-    assert reopened.count() == 2
+    with closing(SQLiteVectorStore(tmp_path / "m.db", embedding_model_dims=DIMS)) as reopened:
+        assert ids(reopened.keyword_matches("ピーナッツ", top_k=5)) == ["ja"]
+        assert ids(reopened.keyword_matches("Malaga", top_k=5)) == ["de"]
+        assert reopened.count() == 2
 
 
 def test_a_store_from_before_the_embedder_was_recorded_counts_as_minilm(tmp_path: Path) -> None:
-    import sqlite3
-
     store = SQLiteVectorStore(tmp_path / "m.db", embedding_model_dims=DIMS)
     assert store.use_embedder("minilm", lambda texts: np.ones((len(texts), DIMS))) == 0  # empty: recorded, no work
     store.insert([unit(1)], [{"user_id": "u", "data": "one"}], ["one"])
     store.close()
-    with sqlite3.connect(tmp_path / "m.db") as db:
+    with sqlite(tmp_path / "m.db") as db:
         db.execute("DELETE FROM meta WHERE key LIKE 'embedder:%'")
 
-    reopened = SQLiteVectorStore(tmp_path / "m.db", embedding_model_dims=DIMS)
-    assert reopened.use_embedder("minilm", lambda texts: pytest.fail("nothing to re-embed")) == 0
-    assert reopened.use_embedder("other", lambda texts: np.ones((len(texts), DIMS))) == 1
-    assert reopened.use_embedder("other", lambda texts: pytest.fail("already done")) == 0
+    with closing(SQLiteVectorStore(tmp_path / "m.db", embedding_model_dims=DIMS)) as reopened:
+        assert reopened.use_embedder("minilm", lambda texts: pytest.fail("nothing to re-embed")) == 0
+        assert reopened.use_embedder("other", lambda texts: np.ones((len(texts), DIMS))) == 1
+        assert reopened.use_embedder("other", lambda texts: pytest.fail("already done")) == 0

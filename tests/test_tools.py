@@ -1,15 +1,18 @@
-"""Every tool through a real in-memory MCP session on the real stack: Mem0, the SQLite store, the bundled embedder."""
+"""Every tool through a real in-memory MCP session on the real stack: Mem0 with the bundled embedder, on the embedded
+SQLite store and again on Mem0's own pgvector store in a real Postgres (those runs are marked slow)."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from mcp import Client
 
-from expiring_memory_mcp.retention import iso
+from expiring_memory_mcp.retention import iso, parse_iso
+from expiring_memory_mcp.settings import Settings
+from support import Database, PgDatabase, call, call_error, contents, serving, sqlite
 
 pytestmark = pytest.mark.anyio
 
@@ -25,21 +28,27 @@ MEMORY_FIELDS = {
 }
 
 
-async def call(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:
-    result = await client.call_tool(tool, arguments)
-    assert not result.is_error, result.content
-    assert result.structured_content is not None
-    return result.structured_content
+@pytest.fixture(params=["embedded", pytest.param("pgvector", marks=pytest.mark.slow)])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Every test here runs on the embedded store, and again on Mem0's pgvector store in a real Postgres."""
+    return request.param
 
 
-async def call_error(client: Client, tool: str, **arguments: Any) -> str:
-    result = await client.call_tool(tool, arguments)
-    assert result.is_error, result.structured_content
-    return result.content[0].text
+@pytest.fixture
+def settings(
+    request: pytest.FixtureRequest, backend: str, data_dir: Path, settings_overrides: dict[str, Any]
+) -> Settings:
+    if backend == "pgvector":
+        pg_config = request.getfixturevalue("pg_config")  # starts Postgres only for these
+        return Settings(data_dir=data_dir, user_id="alice", backend="mem0", mem0_config=pg_config, **settings_overrides)
+    return Settings(data_dir=data_dir, user_id="alice", **settings_overrides)
 
 
-def contents(result: dict[str, Any]) -> list[str]:
-    return [m["content"] for m in result["memories"]]
+@pytest.fixture
+def db(request: pytest.FixtureRequest, backend: str, data_dir: Path) -> Database | PgDatabase:
+    if backend == "pgvector":
+        return PgDatabase(request.getfixturevalue("postgres"), request.getfixturevalue("pg_collection"), data_dir)
+    return Database(data_dir / "memories.db")
 
 
 async def test_the_six_tools_are_listed_with_their_annotations_and_output_schemas(client: Client) -> None:
@@ -146,14 +155,22 @@ async def test_session_memory_is_gone_after_eight_days_from_recall_and_the_file(
     assert b"noise-cancelling" not in history
 
 
-async def test_a_memory_is_hidden_the_instant_it_expires_even_before_the_sweep(client: Client, clock, db) -> None:
+async def test_a_memory_is_hidden_the_instant_it_expires_even_before_the_sweep(
+    client: Client, clock, db, settings
+) -> None:
     await call(client, "remember_temporary", content="Parking spot is B12", memory_type="cache", expires_in_days=1)
     clock.advance(days=1, microseconds=-1)
-    assert contents(await call(client, "recall", query="parking spot")) == ["Parking spot is B12"]
+    assert contents(await call(client, "recall", query="parking spot")) == ["Parking spot is B12"]  # this call swept
     clock.advance(microseconds=1)
     assert (await call(client, "recall", query="parking spot"))["memories"] == []
+    assert db.count_rows() == 1  # hidden, though still stored: the next sweep is not due for a while
+
+    clock.advance(seconds=settings.sweep_interval_seconds)
+    assert (await call(client, "expiring_soon", within_days=2))["memories"] == []
+    assert db.count_rows() == 0  # and that sweep deleted it
 
 
+@pytest.mark.slow  # 201 memories
 @pytest.mark.parametrize("settings_overrides", [{"sweep_interval_seconds": 10**9}])
 async def test_recall_never_starves_behind_two_hundred_closer_expired_memories(client: Client, clock, db) -> None:
     for i in range(200):
@@ -237,6 +254,7 @@ async def test_an_expired_twin_does_not_swallow_a_new_memory(client: Client, clo
     clock.advance(days=2)
     new = await call(client, "remember_temporary", content="Trip to Oslo next week")
     assert new["id"] != old["id"]
+    assert db.count_rows() == 2  # a row of its own, beside the expired one no sweep has deleted yet
     assert new["expires_at"] == iso(clock.now() + timedelta(days=7))
     assert contents(await call(client, "recall", query="Oslo trip")) == ["Trip to Oslo next week"]
 
@@ -266,7 +284,7 @@ async def test_forget_deletes_a_memory_and_its_history(client: Client, db) -> No
     assert await call(client, "forget", memory_id=memory["id"]) == {"deleted": memory["id"]}
     assert (await call(client, "recall", query="address"))["memories"] == []
     assert db.count_rows() == 0
-    with sqlite3.connect(db.path.parent / "history.db") as history:
+    with sqlite(db.path.parent / "history.db") as history:
         assert history.execute("SELECT count(*) FROM history").fetchone() == (0,)
     assert "No memory with id" in await call_error(client, "forget", memory_id=memory["id"])
 
@@ -347,25 +365,58 @@ async def test_renew_refuses_permanent_together_with_a_new_expiry(client: Client
     )
 
 
-async def test_a_non_finite_expiry_is_refused(client: Client) -> None:
-    # JSON has no NaN; a client that sends a huge number still gets a clear message.
-    assert "at most" in await call_error(client, "remember_temporary", content="a", expires_in_days=1e308)
+# JSON has no NaN or Infinity. A client can still send them as strings, which the schema reads as floats; Python's json
+# module writes bare NaN and Infinity, which test_fuzz.py sends through a raw stdio pipe. (The SDK's own client turns a
+# float inf or nan into null before sending, so those arrive as "no expiry given".)
+NOT_FINITE = ["inf", "-inf", "Infinity", "-Infinity", "nan", "NaN"]
+
+
+@pytest.mark.parametrize("days", NOT_FINITE, ids=[repr(d) for d in NOT_FINITE])
+async def test_a_non_finite_expiry_is_refused_and_changes_nothing(client: Client, db, days: Any) -> None:
+    kept = await call(client, "remember_temporary", content="Watering the plants", expires_in_days=2)
+    before = await call(client, "expiring_soon", within_days=3)
+
+    for tool, arguments in [
+        ("remember_temporary", {"content": "Watering the plants", "expires_in_days": days}),
+        ("remember_temporary", {"content": "Another thing to remember", "expires_in_days": days}),
+        ("renew_memory", {"memory_id": kept["id"], "expires_in_days": days}),
+    ]:
+        assert "positive number of days" in await call_error(client, tool, **arguments), (tool, days)
+
+    assert await call(client, "expiring_soon", within_days=3) == before
+    assert db.count_rows() == 1
+
+
+async def test_an_expiry_too_far_ahead_for_any_date_is_refused_and_changes_nothing(client: Client, db) -> None:
+    kept = await call(client, "remember_temporary", content="Watering the plants", expires_in_days=2)
+    before = await call(client, "expiring_soon", within_days=3)
+
+    assert "at most 3650" in await call_error(client, "remember_temporary", content="a", expires_in_days=1e308)
+    assert "at most 3650" in await call_error(client, "renew_memory", memory_id=kept["id"], expires_in_days=1e308)
+
+    assert await call(client, "expiring_soon", within_days=3) == before
+    assert db.count_rows() == 1
 
 
 async def test_memories_are_scoped_to_the_configured_user(client: Client, settings, clock, embedder, db) -> None:
-    from conftest import make_service
-    from expiring_memory_mcp.app import build_server
-
     mine = await call(client, "remember_permanent", content="Alice likes green tea")
     bob_settings = settings.model_copy(update={"user_id": "bob"})
-    async with Client(build_server(make_service(bob_settings, clock, embedder), bob_settings)) as bob:
+    async with serving(bob_settings, clock, embedder) as bob:
         assert (await call(bob, "recall", query="green tea"))["memories"] == []
         assert "No memory with id" in await call_error(bob, "forget", memory_id=mine["id"])
         assert "No memory with id" in await call_error(bob, "renew_memory", memory_id=mine["id"], permanent=True)
-        await call(bob, "remember_permanent", content="Alice likes green tea")
+        his = await call(bob, "remember_permanent", content="Alice likes green tea")
     assert db.count_rows() == 2
+    assert db.users() == {mine["id"]: "alice", his["id"]: "bob"}
     assert contents(await call(client, "recall", query="green tea")) == ["Alice likes green tea"]
 
 
-def test_time_in_tests_starts_now(clock) -> None:
-    assert abs(clock.now() - datetime.now(UTC)) < timedelta(minutes=1)
+async def test_a_memory_made_at_the_start_of_a_test_is_created_at_the_real_time_and_found(client: Client) -> None:
+    """The injected clock starts at the real time: Mem0 still checks its day-granular date against the real clock."""
+    memory = await call(client, "remember_temporary", content="Checking the train times", memory_type="chat")
+    created = parse_iso(memory["created_at"])
+
+    assert created <= datetime.now(UTC) < created + timedelta(minutes=1)
+    assert parse_iso(memory["expires_at"]) == created + timedelta(days=30)
+    assert memory["expiration_date"] == (created + timedelta(days=30)).date().isoformat()
+    assert contents(await call(client, "recall", query="train times")) == ["Checking the train times"]
