@@ -65,3 +65,19 @@ def test_the_latency_smoke_benchmark_compares_both_sizes_and_profiles(tmp_path: 
     text = run_smoke("bench.latency", tmp_path / "LATENCY-smoke.md")
     assert "| this checkout |" in text and "p50 1,000 / 200" in text
     assert "store/fusion.py" in text and "store/sqlite.py" in text  # the profile names where the time goes
+
+
+@pytest.mark.slow
+def test_the_ceiling_smoke_benchmark_reproduces_the_three_rankings_and_reports_both_ceilings(tmp_path: Path) -> None:
+    text = run_smoke("bench.ceiling", tmp_path / "CEILING-smoke.md")
+    for heading in ("## bench/data", "## conversations", "## multilingual"):
+        assert heading in text
+    for label in ("| **default**", "| dense only (cosine)", "| keyword only (BM25)"):
+        assert text.count(label) == 3  # one row per set
+    header = "| queries | n | default R@10 | keyword only R@10 | dense only R@10 | candidate pool recall | best of"
+    assert text.count(header) == 3
+    rows = [line.strip("|").split("|") for line in text.splitlines() if line.startswith("| all |")]
+    assert len(rows) == 3
+    for cells in rows:  # the pool holds at least what the default finds; the oracle finds at least as much
+        default, pool, oracle = float(cells[2]), float(cells[5]), float(cells[6])
+        assert 0.3 < default <= oracle <= 1.0 and default <= pool <= 1.0
