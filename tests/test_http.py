@@ -11,7 +11,6 @@ import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import anyio
 import httpx
@@ -20,9 +19,9 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
-from test_stdio import SCRIPT, server_env
+from support import SCRIPT, Database, call, contents, server_env
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # every test starts the console script
 
 ALICE, BOB = "alice-token-" + "a" * 32, "bob-token-" + "b" * 32
 INITIALIZE = {
@@ -71,15 +70,15 @@ async def server_url(tmp_path: Path) -> AsyncIterator[str]:
         yield url
 
 
-def as_user(url: str, token: str) -> Client:
-    http = create_mcp_http_client(headers={"Authorization": f"Bearer {token}"})
-    return Client(streamable_http_client(url, http_client=http))
-
-
-async def call(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:
-    result = await client.call_tool(tool, arguments)
-    assert not result.is_error, result.content
-    return result.structured_content
+@asynccontextmanager
+async def as_user(url: str, token: str) -> AsyncIterator[Client]:
+    """An MCP session over HTTP with a bearer token; its HTTP client is closed after it (the SDK leaves one it was given
+    open)."""
+    async with (
+        create_mcp_http_client(headers={"Authorization": f"Bearer {token}"}) as http,
+        Client(streamable_http_client(url, http_client=http)) as client,
+    ):
+        yield client
 
 
 async def test_no_token_or_a_wrong_token_gets_401(server_url: str) -> None:
@@ -117,7 +116,7 @@ async def test_a_full_tool_round_trip_over_http(server_url: str) -> None:
         assert (await call(alice, "recall", query="budget"))["memories"] == []
 
 
-async def test_two_tokens_never_see_each_others_memories(server_url: str) -> None:
+async def test_two_tokens_never_see_each_others_memories(server_url: str, tmp_path: Path) -> None:
     async with as_user(server_url, ALICE) as alice, as_user(server_url, BOB) as bob:
         mine = await call(alice, "remember_permanent", content="Alice's locker code is 4417", memory_type="account")
         assert (await call(bob, "recall", query="locker code"))["memories"] == []
@@ -125,16 +124,19 @@ async def test_two_tokens_never_see_each_others_memories(server_url: str) -> Non
         for tool, arguments in [("forget", {}), ("renew_memory", {"permanent": True})]:
             result = await bob.call_tool(tool, {"memory_id": mine["id"], **arguments})
             assert result.is_error and "No memory with id" in result.content[0].text
-        await call(bob, "remember_permanent", content="Bob's locker code is 9902", memory_type="account")
+        his = await call(bob, "remember_permanent", content="Bob's locker code is 9902", memory_type="account")
         assert [m["content"] for m in (await call(alice, "recall", query="locker code"))["memories"]] == [
             "Alice's locker code is 4417"
         ]
+    assert Database(tmp_path / "data" / "memories.db").users() == {mine["id"]: "alice", his["id"]: "bob"}
 
 
 async def test_loopback_without_tokens_serves_the_configured_user(tmp_path: Path) -> None:
-    async with http_server(tmp_path) as url, Client(url) as client:
+    async with http_server(tmp_path, EXPIRING_MEMORY_USER_ID="carol") as url, Client(url) as client:
         stored = await call(client, "remember_permanent", content="Prefers window seats")
+        assert contents(await call(client, "recall", query="window seats")) == ["Prefers window seats"]
     assert stored["content"] == "Prefers window seats"
+    assert Database(tmp_path / "data" / "memories.db").users() == {stored["id"]: "carol"}  # not the default user
 
 
 async def test_a_public_address_without_tokens_is_refused_with_a_clear_error(tmp_path: Path) -> None:
