@@ -95,11 +95,15 @@ async def write_until_killed(server: RawServer, rng: random.Random, ledger: Ledg
             await write()
 
     async def killer() -> None:
+        """kill -9 at a random moment: not a wait for anything of ours, but the fault's schedule. A server that ends by
+        itself meanwhile is not waited for (the caller's returncode check then fails)."""
         if kill_early:  # maybe while Mem0 is still loading or the startup sweep runs
-            await anyio.sleep(rng.uniform(0.1, 3.0))
+            moment = rng.uniform(0.1, 3.0)
         else:
             await first_ack.wait()
-            await anyio.sleep(rng.uniform(0.0, 0.8))
+            moment = rng.uniform(0.0, 0.8)
+        with anyio.move_on_after(moment):
+            await server.closed.wait()
         server.kill()
 
     async with anyio.create_task_group() as tasks:
