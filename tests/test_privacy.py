@@ -18,7 +18,7 @@ import pytest
 from mcp import Client
 
 from raw_stdio import RawServer, ok, unshare_prefix
-from support import SCRIPT, server_env, serving
+from support import SCRIPT, call, call_error, server_env, serving
 
 # Loaded by the server's Python at startup (via PYTHONPATH): refuses Internet sockets and DNS, and records every try.
 AUDIT_HOOK = """
@@ -211,34 +211,27 @@ async def test_two_users_on_one_data_dir_can_not_read_list_renew_or_forget_each_
 ) -> None:
     bob_settings = settings.model_copy(update={"user_id": "bob"})
 
-    async def call(client: Client, tool: str, **arguments: Any) -> Any:
-        return await client.call_tool(tool, arguments)  # refusals are checked here too
-
     async with serving(settings, clock, embedder) as alice, serving(bob_settings, clock, embedder) as bob:
         mine = {
-            "temporary": (
-                await call(alice, "remember_temporary", content="Alice's parcel arrives Friday", memory_type="reminder")
-            ).structured_content,
-            "permanent": (
-                await call(
-                    alice,
-                    "remember_permanent",
-                    content="Alice's bank is Nordbank",
-                    memory_type="account",
-                    metadata={"branch": "north"},
-                )
-            ).structured_content,
+            "temporary": await call(
+                alice, "remember_temporary", content="Alice's parcel arrives Friday", memory_type="reminder"
+            ),
+            "permanent": await call(
+                alice,
+                "remember_permanent",
+                content="Alice's bank is Nordbank",
+                memory_type="account",
+                metadata={"branch": "north"},
+            ),
         }
-        theirs = (
-            await call(bob, "remember_temporary", content="Bob's parcel arrives Monday", memory_type="reminder")
-        ).structured_content
-        before = (await call(alice, "expiring_soon", within_days=3650, limit=200)).structured_content
+        theirs = await call(bob, "remember_temporary", content="Bob's parcel arrives Monday", memory_type="reminder")
+        before = await call(alice, "expiring_soon", within_days=3650, limit=200)
 
-        for user, other, others_memories in ((bob, alice, list(mine.values())), (alice, bob, [theirs])):
+        for user, others_memories in ((bob, list(mine.values())), (alice, [theirs])):
             for memory in others_memories:
-                recalled = (await call(user, "recall", query=memory["content"], limit=50)).structured_content
+                recalled = await call(user, "recall", query=memory["content"], limit=50)
                 assert memory["id"] not in [m["id"] for m in recalled["memories"]]
-                listed = (await call(user, "expiring_soon", within_days=36500, limit=200)).structured_content
+                listed = await call(user, "expiring_soon", within_days=36500, limit=200)
                 assert memory["id"] not in [m["id"] for m in listed["memories"]]
                 stranger = str(uuid.uuid4())
                 for tool, extra in (
@@ -246,19 +239,22 @@ async def test_two_users_on_one_data_dir_can_not_read_list_renew_or_forget_each_
                     ("renew_memory", {"expires_in_days": 9}),
                     ("forget", {}),
                 ):
-                    refused = await call(user, tool, memory_id=memory["id"], **extra)
-                    unknown = await call(user, tool, memory_id=stranger, **extra)
-                    assert refused.is_error and unknown.is_error
-                    assert unknown_id_error(refused.content[0].text, memory["id"]) == unknown_id_error(
-                        unknown.content[0].text, stranger
-                    )
+                    refused = await call_error(user, tool, memory_id=memory["id"], **extra)
+                    unknown = await call_error(user, tool, memory_id=stranger, **extra)
+                    assert unknown_id_error(refused, memory["id"]) == unknown_id_error(unknown, stranger)
 
         # Bob's remembering Alice's very text makes a memory of his own; it does not refresh hers.
         copy = await call(bob, "remember_permanent", content="alice's bank is NORDBANK", memory_type="account")
-        assert copy.structured_content["id"] != mine["permanent"]["id"]
-        after = (await call(alice, "expiring_soon", within_days=3650, limit=200)).structured_content
+        assert copy["id"] != mine["permanent"]["id"]
+        after = await call(alice, "expiring_soon", within_days=3650, limit=200)
         assert after == before
-        recalled = (await call(alice, "recall", query="Nordbank", limit=50)).structured_content
+        recalled = await call(alice, "recall", query="Nordbank", limit=50)
         assert [m["id"] for m in recalled["memories"]] == [mine["permanent"]["id"]]
         assert recalled["memories"][0]["metadata"] == {"branch": "north"}
     assert db.count_rows() == 4
+    assert db.users() == {
+        mine["temporary"]["id"]: "alice",
+        mine["permanent"]["id"]: "alice",
+        theirs["id"]: "bob",
+        copy["id"]: "bob",
+    }
