@@ -149,8 +149,8 @@ def starvation(uri: str, n: int, embedder: Any) -> str:
     clock.moment = now + timedelta(minutes=2)  # all n expired by our instant, none swept
     found = service.recall(query, None, 5)
     started = time.perf_counter()
-    purged = service.sweep()
-    purge_seconds = time.perf_counter() - started
+    swept = service.sweep()
+    sweep_seconds = time.perf_counter() - started
     left = len(backend.memory.vector_store.list(top_k=n + 10)[0])
     service.close()
 
@@ -163,7 +163,7 @@ def starvation(uri: str, n: int, embedder: Any) -> str:
     ref_ok = any(m["memory"] == live_text for m in top5)
     return (
         f"| {n:,} | {'found' if ours_ok else 'missed'} | {'found' if ref_ok else 'missed'} ({len(top5)} results) "
-        f"| {purged:,} in {ms(purge_seconds)}, {left} row left |"
+        f"| {swept:,} in {ms(sweep_seconds)}, {left} row left |"
     )
 
 
@@ -209,7 +209,7 @@ def main() -> None:
             out += latency(uri, n, embedder, texts, vectors, queries)
         out += [
             "",
-            "## Starvation and purge",
+            "## Starvation and sweep",
             "",
             (
                 "One live memory behind N expired memories whose vectors are closer to the query. Ours: expired by "

@@ -35,6 +35,7 @@ from bench.fixtures import (
     preload_reference,
     reference,
 )
+from bench.retrieval import classic
 
 # -- 1. cold start ---------------------------------------------------------------------------------
 
@@ -181,7 +182,7 @@ async def quality(out: list[str]) -> None:
     from bench.reference_server import build_reference
 
     memories, queries = dataset()
-    retrieval = q.classic()
+    retrieval = classic()
     data_dir = fresh("quality-ours")
     ids = await q.store(data_dir, retrieval)
     rows = []

@@ -45,7 +45,7 @@ def test_the_smoke_benchmark_writes_every_section_and_ours_never_starves(tmp_pat
 
 @pytest.mark.slow
 def test_the_pgvector_smoke_benchmark_runs_and_ours_finds_the_live_memory_and_sweeps(tmp_path: Path) -> None:
-    starvation = run_smoke("bench.pgvector", tmp_path / "PGVECTOR-smoke.md").split("## Starvation and purge", 1)[1]
+    starvation = run_smoke("bench.pgvector", tmp_path / "PGVECTOR-smoke.md").split("## Starvation and sweep", 1)[1]
     rows = [line.split(" | ") for line in starvation.splitlines() if line.startswith("| ") and line[2].isdigit()]
     assert rows and all(row[1] == "found" and row[3].endswith("1 row left |") for row in rows)
 

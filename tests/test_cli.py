@@ -121,6 +121,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 # -- through the console script -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # starts the console script
 def test_remember_prints_the_memory_and_list_shows_it_with_local_and_relative_expiry(tmp_path: Path) -> None:
     env = cli_env(tmp_path, tmp_path / "data")
     shown = ok(
@@ -154,6 +155,7 @@ def test_remember_prints_the_memory_and_list_shows_it_with_local_and_relative_ex
     assert list((tmp_path / "home").iterdir()) == [] and list((tmp_path / "tmp").iterdir()) == []
 
 
+@pytest.mark.slow  # starts the console script
 def test_list_json_gives_every_live_memory_soonest_expiry_first_permanent_last(seeded: dict[str, str]) -> None:
     everything = json.loads(ok(script(seeded, "list", "--json")))["memories"]
     assert [m["content"] for m in everything][:3] == [
@@ -167,12 +169,14 @@ def test_list_json_gives_every_live_memory_soonest_expiry_first_permanent_last(s
     assert tea["created_at"] == "2026-01-02T08:00:00.123456Z"
 
 
+@pytest.mark.slow  # starts the console script
 def test_recall_json_finds_by_meaning_best_match_first(seeded: dict[str, str]) -> None:
     found = json.loads(ok(script(seeded, "recall", "hot drinks", "--json", "--limit", "2")))["memories"]
     assert found[0]["content"] == "Prefers tea over coffee"
     assert len(found) <= 2 and 0 < found[0]["score"] <= 1
 
 
+@pytest.mark.slow  # starts the console script
 def test_expiring_shows_what_goes_within_the_window_soonest_first(seeded: dict[str, str]) -> None:
     table = ok(script(seeded, "expiring", "--within", "1w"))
     assert table.index("Parking spot is B12") < table.index("Dentist on Thursday at 9")
@@ -181,6 +185,7 @@ def test_expiring_shows_what_goes_within_the_window_soonest_first(seeded: dict[s
     assert re.search(r"in (2 days 23 hours|3 days)", table), table
 
 
+@pytest.mark.slow  # starts the console script
 def test_stats_json_counts_by_type_lifetime_and_expiry_window(seeded: dict[str, str]) -> None:
     stats = json.loads(ok(script(seeded, "stats", "--json")))
     assert stats["user_id"] == "alice"
@@ -191,6 +196,7 @@ def test_stats_json_counts_by_type_lifetime_and_expiry_window(seeded: dict[str, 
     assert stats["database_bytes"] > 0
 
 
+@pytest.mark.slow  # starts the console script
 def test_sweep_on_a_store_with_nothing_expired_deletes_nothing_and_purge_is_its_old_name(
     seeded: dict[str, str],
 ) -> None:
@@ -201,6 +207,7 @@ def test_sweep_on_a_store_with_nothing_expired_deletes_nothing_and_purge_is_its_
     assert json.loads(ok(script(seeded, "purge", "--json"))) == {"deleted": 0}
 
 
+@pytest.mark.slow  # starts the console script
 def test_export_then_import_into_a_fresh_data_dir_round_trips_and_a_second_import_adds_nothing(
     seeded: dict[str, str], tmp_path: Path
 ) -> None:
@@ -223,6 +230,7 @@ def test_export_then_import_into_a_fresh_data_dir_round_trips_and_a_second_impor
     assert {m["id"] for m in second}.isdisjoint(m["id"] for m in first)
 
 
+@pytest.mark.slow  # starts the console script
 def test_import_skips_expired_memories_and_reports_invalid_lines_with_their_numbers(tmp_path: Path) -> None:
     lines = (
         jsonl(
@@ -256,6 +264,7 @@ def test_import_skips_expired_memories_and_reports_invalid_lines_with_their_numb
     assert "mixed.jsonl line 5: 'expires_at' is missing" in errors[1]
 
 
+@pytest.mark.slow  # starts the console script
 def test_renew_and_forget_by_id_and_an_unknown_id_is_a_one_line_error(
     tmp_path: Path, service: MemoryService, settings: Settings
 ) -> None:
@@ -269,12 +278,14 @@ def test_renew_and_forget_by_id_and_an_unknown_id_is_a_one_line_error(
     assert f"No memory with id '{memory.id}'" in error
 
 
+@pytest.mark.slow  # starts the console script
 def test_an_expiry_in_the_past_is_refused_in_one_line(tmp_path: Path) -> None:
     env = cli_env(tmp_path, tmp_path / "data")
     error = one_line_error(script(env, "remember", "Old", "--expires-at", "2020-01-01"))
     assert "is not in the future" in error
 
 
+@pytest.mark.slow  # starts the console script
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -292,11 +303,13 @@ def test_bad_usage_is_a_one_line_error_with_exit_code_2_before_anything_is_opene
     assert not (tmp_path / "data").exists()
 
 
+@pytest.mark.slow  # starts the console script
 def test_a_bad_setting_is_a_one_line_error(tmp_path: Path) -> None:
     done = script(cli_env(tmp_path, tmp_path / "data"), "list", EXPIRING_MEMORY_TIMEZONE="Mars/Olympus")
     assert "EXPIRING_MEMORY_TIMEZONE: Value error, unknown timezone 'Mars/Olympus'" in one_line_error(done)
 
 
+@pytest.mark.slow  # starts the console script
 def test_a_damaged_database_is_a_one_line_error_naming_the_file_and_what_to_do_not_a_server_log(
     tmp_path: Path,
 ) -> None:
@@ -318,6 +331,7 @@ def test_a_damaged_database_is_a_one_line_error_naming_the_file_and_what_to_do_n
     assert debug.stderr.splitlines()[-1] == error
 
 
+@pytest.mark.slow  # starts the console script
 def test_help_lists_every_command(tmp_path: Path) -> None:
     out = ok(script(cli_env(tmp_path, tmp_path / "data"), "--help"))
     for command in (
@@ -336,6 +350,7 @@ def test_help_lists_every_command(tmp_path: Path) -> None:
         assert re.search(rf"^    {command} ", out, re.MULTILINE), command
 
 
+@pytest.mark.slow  # starts the console script
 @pytest.mark.anyio
 async def test_serve_is_the_same_as_no_command(tmp_path: Path) -> None:
     import anyio

@@ -240,7 +240,7 @@ async def test_contract_the_sweep_deletes_every_users_expired_memories_paging_wi
     mine = await call(client, "remember_temporary", content="Cart has 3 items", memory_type="cache")
     kept = await call(client, "remember_permanent", content="User prefers dark mode")
     bobs = our_memory(fake, "bob", "Bob's cart", clock.now() + timedelta(days=1))
-    foreign = str(uuid.uuid4())  # not written by this server: no expiry keys, never purged
+    foreign = str(uuid.uuid4())  # not written by this server: no expiry keys, never swept
     fake.memories[foreign] = {
         "id": foreign,
         "memory": "Imported elsewhere",

@@ -147,7 +147,7 @@ def test_stop_words_and_punctuation_leave_no_keyword_query() -> None:
     assert match_query('Where is "ACC-88213"?') == '"acc" OR "88213"'
 
 
-def test_purge_deletes_expired_rows_and_shrinks_the_file(tmp_path: Path) -> None:
+def test_sweep_deletes_expired_rows_and_shrinks_the_file(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
     with closing(SQLiteVectorStore(tmp_path / "m.db", embedding_model_dims=DIMS)) as store:
