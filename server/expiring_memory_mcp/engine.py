@@ -10,7 +10,7 @@ from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
 
 from .backends import Backend
-from .errors import Unavailable
+from .errors import NotOpened, Unavailable
 from .retention import Clock
 from .settings import Settings
 
@@ -51,7 +51,9 @@ class Engine:
             if self._backend is None and self._load_error is None:
                 self._open()
             if self._backend is None:
-                raise Unavailable(f"The memory store could not be opened: {self._load_error}. See the server log.")
+                raise NotOpened(
+                    f"The memory store could not be opened: {self._load_error}. See the server log."
+                ) from self._load_error
             return self._backend
 
     def _open(self) -> None:

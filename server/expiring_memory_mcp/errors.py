@@ -6,4 +6,8 @@ class InvalidRequest(ValueError):
 
 
 class Unavailable(RuntimeError):
-    """The memory store could not be opened: the message says why."""
+    """The memory store could not be used: the message says why."""
+
+
+class NotOpened(Unavailable):
+    """The memory store could not be opened; what opening it raised is the `__cause__`."""

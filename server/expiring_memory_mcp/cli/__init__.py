@@ -44,7 +44,6 @@ def run(
     Settings are read from the environment unless given; tests may also give a clock and a Mem0 builder.
     """
     out = stdout or sys.stdout
-    opening: list[BaseException] = []  # what opening the memory store raised, if it failed
     service: MemoryService | None = None
     try:
         args = build_parser().parse_args(argv)
@@ -53,7 +52,7 @@ def run(
         if settings is None:
             settings = read_settings()
         log_to_stderr(settings)
-        service = open_service(settings, clock, build, opening)
+        service = open_service(settings, clock, build)
         view = View(out, args.json, settings.timezone)
         with redirect_stdout(sys.stderr):  # a stray print in a library never mixes into our output
             code = HANDLERS[args.command](args, service, view) or 0
@@ -65,7 +64,7 @@ def run(
         os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
         return 1
     except (InvalidRequest, Unavailable, OSError, sqlite3.Error) as exc:
-        return fail(explain(exc, settings, opening), 1)
+        return fail(explain(exc, settings), 1)
     except KeyboardInterrupt:
         return fail("interrupted", 130)
     finally:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 import sqlite3
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import InvalidRequest, Unavailable
+from ..errors import InvalidRequest, NotOpened, Unavailable
 from .parser import PROG
 
 if TYPE_CHECKING:
@@ -36,10 +36,10 @@ def fail(message: str, code: int) -> int:
     return code
 
 
-def explain(exc: Exception, settings: Settings | None, opening: Sequence[BaseException]) -> str:
-    """The message for a refusal or failure; `opening` holds what opening the memory store raised, if it did."""
+def explain(exc: Exception, settings: Settings | None) -> str:
+    """The message for a refusal or failure."""
     if isinstance(exc, Unavailable) and settings is not None:
-        return _unavailable(exc, settings, opening[0] if opening else None)
+        return _unavailable(exc, settings, exc.__cause__ if isinstance(exc, NotOpened) else None)
     if isinstance(exc, sqlite3.Error):
         damaged = _damaged(exc, settings.data_dir) if settings is not None else None
         return damaged or f"database error: {exc}"
@@ -49,7 +49,8 @@ def explain(exc: Exception, settings: Settings | None, opening: Sequence[BaseExc
 
 
 def _unavailable(exc: Unavailable, settings: Settings, opening: BaseException | None) -> str:
-    """The store could not be used: worded here from what opening it raised, not from the service's message."""
+    """The store could not be used: worded here from what opening it raised (`opening`, if that is what failed),
+    not from the service's message."""
     damaged = _damaged(opening or exc, settings.data_dir)
     if damaged:
         return damaged

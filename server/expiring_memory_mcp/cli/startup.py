@@ -47,25 +47,10 @@ def log_to_stderr(settings: Settings) -> None:
     root.setLevel(logging.DEBUG if debug else logging.WARNING)
 
 
-def open_service(
-    settings: Settings, clock: Clock | None, build: Callable[[], Backend] | None, opening: list[BaseException]
-) -> MemoryService:
-    """The service for one command, no sweep on load; what opening its store raises is kept in `opening`."""
+def open_service(settings: Settings, clock: Clock | None, build: Callable[[], Backend] | None) -> MemoryService:
+    """The service for one command, no sweep on load (so `sweep --dry-run` sees what a sweep would delete)."""
     if build is None:
         from ..backends import open_backend
 
         build = partial(open_backend, settings)
-    return MemoryService.open(settings, clock or SystemClock(), _keeping_failure(build, opening), sweep_on_load=False)
-
-
-def _keeping_failure(build: Callable[[], Backend], failures: list[BaseException]) -> Callable[[], Backend]:
-    """`build`, keeping what it raises: the service passes on only its text, and the CLI words its own message."""
-
-    def opened() -> Backend:
-        try:
-            return build()
-        except Exception as exc:
-            failures.append(exc)
-            raise
-
-    return opened
+    return MemoryService.open(settings, clock or SystemClock(), build, sweep_on_load=False)
