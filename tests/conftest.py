@@ -1,5 +1,6 @@
-"""Shared fixtures: a real server (Mem0 + the SQLite store + the bundled embedder), a clock to move by hand, and a real
-Postgres for the mem0 backend. What is not a fixture lives in support.py."""
+"""Shared fixtures: a real server (Mem0 + the SQLite store + the bundled embedder), a clock to move by hand, a real
+Postgres for the mem0 backend, and a data dir seeded through the console script for the command-line tests. What is
+not a fixture lives in support.py."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ for name in [n for n in os.environ if n.startswith("EXPIRING_MEMORY_") or n in (
 
 from mcp import Client
 
+from cli_script import cli_env, jsonl, later, ok, script
 from expiring_memory_mcp.app import build_server
 from expiring_memory_mcp.memories import MemoryService
 from expiring_memory_mcp.settings import Settings
@@ -112,3 +114,56 @@ def pg_config(tmp_path: Path, postgres: str, pg_collection: str) -> Path:
         "    maxconn: 4\n"
     )
     return path
+
+
+# -- the command line: a data dir seeded through the console script, once per module (test_cli, test_cli_transfer) --
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A data dir filled once, through `import`, and then only read: memories that expire in 1 hour, 3 days and
+    20 days (from the real clock), and two permanent ones."""
+    tmp_path = tmp_path_factory.mktemp("seeded")
+    (tmp_path / "seed.jsonl").write_text(
+        jsonl(
+            [
+                {
+                    "content": "Parking spot is B12",
+                    "memory_type": "cache",
+                    "expires_at": later(hours=1),
+                    "created_at": "2026-01-05T08:00:00Z",
+                    "metadata": {},
+                },
+                {
+                    "content": "Dentist on Thursday at 9",
+                    "memory_type": "reminder",
+                    "expires_at": later(days=3),
+                    "created_at": "2026-01-04T08:00:00Z",
+                    "metadata": {"room": "4"},
+                },
+                {
+                    "content": "Planning a trip to Lisbon in spring",
+                    "memory_type": "session",
+                    "expires_at": later(days=20),
+                    "created_at": "2026-01-03T08:00:00Z",
+                },
+                {
+                    "content": "Prefers tea over coffee",
+                    "memory_type": "preference",
+                    "expires_at": None,
+                    "created_at": "2026-01-02T08:00:00.123456Z",
+                    "metadata": {"source": "chat", "strength": 2, "sure": True},
+                },
+                {
+                    "content": "Allergic to peanuts",
+                    "memory_type": "fact",
+                    "expires_at": None,
+                    "created_at": "2024-05-01T10:00:00.000000Z",
+                },
+            ]
+        )
+    )
+    env = cli_env(tmp_path, tmp_path / "data")
+    out = ok(script(env, "import", str(tmp_path / "seed.jsonl")))
+    assert "5 added, 0 refreshed, 0 unchanged, 0 skipped (already expired), 0 invalid lines" in out
+    return env

@@ -12,7 +12,7 @@ import pytest
 from anyio.streams.text import TextReceiveStream
 from mcp import Client, StdioServerParameters
 
-from support import SCRIPT, server_env  # test_cli.py still imports these two from here
+from support import SCRIPT, server_env
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # every test starts a process
 
