@@ -1,5 +1,5 @@
 """The mem0 backend on a real PostgreSQL + pgvector server (started by the tests), shared by several server processes.
-(Every tool test on pgvector is in test_tools.py, whose `backend` fixture runs each on both stores.)"""
+(Every tool test on pgvector is in tests/tools/, whose `backend` fixture runs each on both stores.)"""
 
 from __future__ import annotations
 
