@@ -147,21 +147,24 @@ numbers = st.one_of(
     ),
 )
 wrong_type = st.sampled_from([None, [], {}, ["x"], {"a": 1}, True, 3, 2.5])
+GOOD_TYPES = [
+    "session",
+    "chat",
+    "reminder",
+    "cache",
+    "preference",
+    "account",
+    "fact",
+    "milestone",
+    " Chat ",
+    "SESSION",
+    "my_type-2",
+    "a" * 40,
+]
 memory_type = st.one_of(
     st.sampled_from(
         [
-            "session",
-            "chat",
-            "reminder",
-            "cache",
-            "preference",
-            "account",
-            "fact",
-            "milestone",
-            " Chat ",
-            "SESSION",
-            "my_type-2",
-            "a" * 40,
+            *GOOD_TYPES,
             "a" * 41,
             "1abc",
             "",
@@ -233,22 +236,7 @@ good_text = st.one_of(
     st.lists(st.sampled_from(NASTY_VALID + ["apples", "pears"]), min_size=1, max_size=6).map(" ".join),
     st.integers(MAX_CHARS - 3, MAX_CHARS).map(lambda n: "y" * n),
 )
-good_type = st.sampled_from(
-    [
-        "session",
-        "chat",
-        "reminder",
-        "cache",
-        "preference",
-        "account",
-        "fact",
-        "milestone",
-        " Chat ",
-        "SESSION",
-        "my_type-2",
-        "a" * 40,
-    ]
-)
+good_type = st.sampled_from(GOOD_TYPES)
 good_key = st.one_of(
     st.sampled_from(
         [

@@ -102,10 +102,15 @@ def test_memory_client_keeps_its_authenticated_http_client_in_client() -> None:
         server.stop()
 
 
-def test_mem0_telemetry_is_a_module_flag_and_a_closable_client() -> None:
+def test_telemetry_switched_on_by_an_earlier_import_is_switched_off_and_its_client_closed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from mem0.memory import telemetry
 
     assert telemetry.MEM0_TELEMETRY is False  # the tests, like the server, set MEM0_TELEMETRY=False before import
-    assert callable(telemetry.client_telemetry.close)
+    assert callable(telemetry.client_telemetry.close)  # what telemetry_off calls
+    closed: list[bool] = []
+    monkeypatch.setattr(telemetry, "MEM0_TELEMETRY", True)  # as if Mem0 had been imported with telemetry on
+    monkeypatch.setattr(telemetry.client_telemetry, "close", lambda: closed.append(True))
     mem0_compat.telemetry_off()
-    assert telemetry.MEM0_TELEMETRY is False
+    assert telemetry.MEM0_TELEMETRY is False and closed == [True]

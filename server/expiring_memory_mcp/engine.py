@@ -22,6 +22,7 @@ class Engine:
         self, settings: Settings, clock: Clock, build: Callable[[], Backend], *, sweep_on_load: bool = True
     ) -> None:
         self.settings = settings
+        self.policy = settings.retention()  # once: every user's view, made per HTTP request, shares it
         self.clock = clock
         self._build = build
         # off for the command line, so `sweep --dry-run` can see what a sweep would delete

@@ -42,7 +42,7 @@ class MemoryService:
         self._engine = engine
         self.settings = engine.settings
         self.user_id = user_id
-        self.policy = engine.settings.retention()
+        self.policy = engine.policy
 
     @classmethod
     def open(
