@@ -13,14 +13,15 @@ from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.provider import TokenVerifier
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import ToolAnnotations
-from pydantic import Field
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
+from pydantic import Field, ValidationError
 
+from .arguments import explain, unknown
 from .errors import InvalidRequest, Unavailable
 from .memories import MemoryService
 from .models import Deleted, MemoryList, MemoryRecord, RecallResult
-from .retention import PERMANENT_TYPES
+from .retention import PERMANENT_TYPES, TEMPORARY_TYPES
 from .settings import Settings
 
 T = TypeVar("T")
@@ -61,6 +62,31 @@ async def _call(method: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         raise ToolError(str(exc)) from exc
 
 
+def _check_tool_for_type(memory_type: str, *, permanent: bool, explicit_expiry: bool) -> None:
+    """The wrong tool for a type is refused, and nothing is stored, with a message naming the right tool.
+
+    A permanent type (preference, account, fact, milestone) on remember_temporary is allowed with an explicit
+    expires_in_days or expires_at: a preference for one trip is meant to lapse. Without one, the model most likely
+    picked the wrong tool, and a preference that silently expires after the default tier is the worst outcome.
+    A temporary type (session, chat, reminder, cache) on remember_permanent is always refused: a permanent
+    "session" contradicts its own type, every listing would show it among lasting memories, and the model can
+    still keep one for good in two clear steps (remember_temporary, then renew_memory with permanent=true).
+    Your own types are not judged. The type is compared as the service stores it (stripped, lowercase)."""
+    kind = memory_type.strip().lower()
+    if not permanent and kind in PERMANENT_TYPES and not explicit_expiry:
+        raise ToolError(
+            f"memory_type '{kind}' is permanent: use remember_permanent to keep it. To remember a {kind} only for a "
+            "while (such as one for this trip), call remember_temporary again with expires_in_days or expires_at. "
+            "Nothing was stored."
+        )
+    if permanent and kind in TEMPORARY_TYPES:
+        raise ToolError(
+            f"memory_type '{kind}' is temporary: use remember_temporary for it, or give remember_permanent a lasting "
+            f"type such as {' or '.join(repr(t) for t in PERMANENT_TYPES[:2])}. To keep a {kind} memory for good, "
+            "renew_memory it with permanent=true. Nothing was stored."
+        )
+
+
 def _service(ctx: Ctx) -> MemoryService:
     """The configured user's memories; over HTTP with tokens, the memories of the user the token maps to."""
     service = ctx.request_context.lifespan_context
@@ -74,7 +100,8 @@ async def remember_temporary(
     memory_type: Annotated[
         str,
         Field(
-            description="session, chat, reminder or cache (by default they last 7, 30, 1 and 1 days), or your own type."
+            description="session, chat, reminder or cache (by default they last 7, 30, 1 and 1 days), or your own type. "
+            "A permanent type (preference, account, fact, milestone) needs expires_in_days or expires_at here."
         ),
     ] = "session",
     expires_in_days: ExpiresInDays = None,
@@ -82,6 +109,8 @@ async def remember_temporary(
     metadata: Metadata = None,
 ) -> MemoryRecord:
     """Remember something that goes stale: session context, what the user is browsing, recent chat, reminders, cached data."""
+    explicit = expires_in_days is not None or expires_at is not None
+    _check_tool_for_type(memory_type, permanent=False, explicit_expiry=explicit)
     service = _service(ctx)
     return await _call(
         service.remember,
@@ -98,11 +127,16 @@ async def remember_permanent(
     ctx: Ctx,
     content: Content,
     memory_type: Annotated[
-        str, Field(description="preference, account, fact or milestone (or your own type).")
+        str,
+        Field(
+            description="preference, account, fact or milestone, or your own type; not session, chat, reminder or "
+            "cache, which are temporary."
+        ),
     ] = "preference",
     metadata: Metadata = None,
 ) -> MemoryRecord:
     """Remember something that stays true: preferences, settings, account info, important facts, milestones."""
+    _check_tool_for_type(memory_type, permanent=True, explicit_expiry=False)
     service = _service(ctx)
     return await _call(service.remember, content, memory_type, metadata, permanent=True)
 
@@ -158,6 +192,8 @@ def instructions(settings: Settings) -> str:
         f"data (types and lifetimes: session {settings.ttl_session_days:g} days, chat {settings.ttl_chat_days:g} days, "
         f"reminder {settings.ttl_reminder_days:g} days, cache {settings.ttl_cache_days:g} days; other types "
         f"{settings.ttl_default_days:g} days), or give expires_in_days or expires_at. "
+        "Each tool refuses the other's types: remember_temporary takes a permanent type only with expires_in_days "
+        "or expires_at (a preference for one trip), and remember_permanent never takes a temporary one. "
         "When unsure, prefer temporary: it is easier to renew a memory than to clean one up. "
         "Expired memories are deleted for good and never returned. "
         "Call recall before answering anything that may depend on what you know about the user. "
@@ -183,6 +219,27 @@ TOOLS: list[tuple[Callable[..., Any], str, ToolAnnotations]] = [
 ]
 
 
+class MemoryServer(MCPServer[MemoryService]):
+    """The SDK's server, with every argument its schema check refuses worded for the model (arguments.py), and an
+    argument a tool does not take refused instead of dropped."""
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[MemoryService, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        schemas = {tool.name: tool.input_schema for tool in await self.list_tools()}
+        if name in schemas and (extra := unknown(name, list(arguments), schemas)):
+            raise ToolError(f"Error executing tool {name}: {extra}")  # worded as the SDK words every refusal
+        try:
+            return await super().call_tool(name, arguments, context)
+        except UnexpectedToolError:
+            raise
+        except ToolError as exc:  # the SDK raises it from a ValidationError when the arguments fail the schema
+            if not isinstance(exc.__cause__, ValidationError) or name not in schemas:
+                raise
+            worded = explain(exc.__cause__, arguments, schemas[name])
+            raise ToolError(f"Error executing tool {name}: {worded}") from exc.__cause__
+
+
 def build_server(
     service: MemoryService,
     settings: Settings,
@@ -196,7 +253,7 @@ def build_server(
     async def lifespan(_: MCPServer[MemoryService]) -> AsyncIterator[MemoryService]:
         yield service
 
-    server: MCPServer[MemoryService] = MCPServer(
+    server = MemoryServer(
         "expiring-memory",
         instructions=instructions(settings),
         lifespan=lifespan,

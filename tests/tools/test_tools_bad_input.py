@@ -29,10 +29,10 @@ BAD_CALLS = [
     ("remember_temporary", {"content": "a", "memory_type": "Not A Type!"}, "memory_type"),
     ("remember_permanent", {"content": "nul \x00 byte"}, "NUL"),
     ("recall", {"query": "  "}, "query is empty"),
-    ("recall", {"query": "x", "limit": 0}, "greater than or equal to 1"),
-    ("recall", {"query": "x", "limit": 51}, "less than or equal to 50"),
-    ("expiring_soon", {"within_days": 0}, "greater than 0"),
-    ("expiring_soon", {"limit": 500}, "less than or equal to 200"),
+    ("recall", {"query": "x", "limit": 0}, "limit must be a whole number, from 1 to 50; you sent 0."),
+    ("recall", {"query": "x", "limit": 51}, "from 1 to 50; you sent 51."),
+    ("expiring_soon", {"within_days": 0}, "above 0 and at most 36500"),
+    ("expiring_soon", {"limit": 500}, "from 1 to 200; you sent 500."),
     ("forget", {"memory_id": "no-such-id"}, "No memory with id"),
     ("renew_memory", {"memory_id": "no-such-id", "permanent": True}, "No memory with id"),
 ]
@@ -46,6 +46,84 @@ async def test_bad_input_gets_a_clear_error_and_stores_nothing(
     assert message in await call_error(client, tool, **arguments)
     assert db.count_rows() == 1
     assert contents(await call(client, "recall", query="memory that must survive")) == [kept["content"]]
+
+
+# One argument the schema refuses, for every argument of every tool: what the message must say. Each is the model's
+# mistake to correct, so it gets one line that names the argument, says what to send and shows what was sent.
+SCHEMA_REFUSALS = [
+    ("remember_temporary", {}, "content is required: the memory itself as text"),
+    ("remember_temporary", {"content": 42}, "content must be the memory itself as text"),
+    ("remember_temporary", {"content": "a", "memory_type": ["session"]}, 'such as "session"; you sent ["session"]'),
+    (
+        "remember_temporary",
+        {"content": "a", "expires_in_days": "soon"},
+        'such as 3, or 0.5 for 12 hours; you sent "soon"',
+    ),
+    ("remember_temporary", {"content": "a", "expires_at": 20261224}, 'or "2026-12-24"; you sent 20261224.'),
+    ("remember_temporary", {"content": "a", "metadata": "trip"}, 'such as {"trip": "Lisbon"}; you sent "trip".'),
+    ("remember_permanent", {"content": None}, "content must be the memory itself as text"),
+    ("remember_permanent", {"content": "a", "memory_type": 3}, "memory_type must be one short lowercase word"),
+    ("remember_permanent", {"content": "a", "metadata": [1]}, "metadata must be an object"),
+    ("recall", {"limit": 3}, "query is required: text saying what to look for"),
+    (
+        "recall",
+        {"query": "x", "memory_types": "session"},
+        'memory_types must be a list of type names, such as ["session"]',
+    ),
+    ("recall", {"query": "x", "memory_types": [1]}, "memory_types must be a list of type names"),
+    ("recall", {"query": "x", "limit": "many"}, 'limit must be a whole number, from 1 to 50; you sent "many".'),
+    ("expiring_soon", {"within_days": "NaN"}, "within_days must be a number of days, above 0 and at most 36500, such"),
+    ("expiring_soon", {"memory_types": "chat"}, 'memory_types must be a list of type names, such as ["session"]'),
+    ("expiring_soon", {"limit": 0}, "limit must be a whole number, from 1 to 200; you sent 0."),
+    ("forget", {}, "memory_id is required: a memory's id as text"),
+    ("forget", {"memory_id": "x" * 201}, "at most 200 characters long; you sent a string of 201 characters."),
+    ("renew_memory", {"memory_id": 7}, "memory_id must be a memory's id as text"),
+    ("renew_memory", {"memory_id": "a", "expires_in_days": [2]}, "expires_in_days must be a positive number"),
+    ("renew_memory", {"memory_id": "a", "expires_at": {"day": 1}}, "expires_at must be an ISO 8601 time or date"),
+    ("renew_memory", {"memory_id": "a", "permanent": "maybe"}, 'permanent must be true or false; you sent "maybe".'),
+]
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "message"), SCHEMA_REFUSALS, ids=[f"{t}-{a}" for t, a, _ in SCHEMA_REFUSALS]
+)
+async def test_an_argument_the_schema_refuses_gets_one_line_that_says_what_to_send(
+    client: Client, db, tool: str, arguments: dict, message: str
+) -> None:
+    kept = await call(client, "remember_permanent", content="A memory that must survive")
+    refused = await call_error(client, tool, **arguments)
+    assert message in refused
+    assert "\n" not in refused and "pydantic" not in refused and "validation error" not in refused
+    assert db.count_rows() == 1
+    assert contents(await call(client, "recall", query="memory that must survive")) == [kept["content"]]
+
+
+async def test_every_argument_of_every_tool_has_its_refusal_worded(client: Client) -> None:
+    covered = {(tool, name) for tool, arguments, _ in SCHEMA_REFUSALS for name in arguments}
+    covered |= {(tool, message.split(" ")[0]) for tool, _, message in SCHEMA_REFUSALS}
+    listed = {
+        (tool.name, name) for tool in (await client.list_tools()).tools for name in tool.input_schema["properties"]
+    }
+    assert listed <= covered
+
+
+async def test_nan_for_within_days_gets_the_range_instead_of_pydantics_input_value(client: Client) -> None:
+    # the SDK's client sends a float NaN as null; a string "NaN" is read as one (a bare NaN: test_fuzz_raw_json.py)
+    refused = await call_error(client, "expiring_soon", within_days="NaN")
+    assert (
+        refused
+        == 'Error executing tool expiring_soon: within_days must be a number of days, above 0 and at most 36500, such as 7; you sent "NaN".'
+    )
+
+
+async def test_an_argument_a_tool_does_not_take_is_refused_naming_the_tool_that_takes_it(client: Client, db) -> None:
+    await call(client, "remember_temporary", content="Browsing teapots")
+    refused = await call_error(client, "remember_permanent", content="Likes tea", expires_in_days=3)
+    assert refused == (
+        "Error executing tool remember_permanent: remember_permanent has no argument 'expires_in_days'; it takes content, memory_type, metadata. "
+        "remember_temporary and renew_memory take expires_in_days. Nothing was changed."
+    )
+    assert db.count_rows() == 1
 
 
 async def test_renew_refuses_permanent_together_with_a_new_expiry(client: Client) -> None:

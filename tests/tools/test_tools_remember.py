@@ -9,7 +9,7 @@ import pytest
 from mcp import Client
 
 from expiring_memory_mcp.retention import iso
-from support import call, contents
+from support import call, call_error, contents
 
 pytestmark = pytest.mark.anyio
 
@@ -89,11 +89,13 @@ async def test_a_refresh_keeps_the_first_created_at_and_merges_metadata(client: 
 
 async def test_permanent_beats_temporary_in_a_refresh(client: Client, db) -> None:
     permanent = await call(client, "remember_permanent", content="Works from home on Fridays", memory_type="fact")
-    temporary = await call(client, "remember_temporary", content="Works from home on Fridays", memory_type="fact")
+    temporary = await call(
+        client, "remember_temporary", content="Works from home on Fridays", memory_type="fact", expires_in_days=3
+    )
     assert temporary["id"] == permanent["id"]
     assert temporary["expires_at"] is None
-    upgraded = await call(client, "remember_temporary", content="Gym at 7", memory_type="reminder")
-    made_permanent = await call(client, "remember_permanent", content="gym at 7", memory_type="reminder")
+    upgraded = await call(client, "remember_temporary", content="Gym at 7", memory_type="routine")
+    made_permanent = await call(client, "remember_permanent", content="gym at 7", memory_type="routine")
     assert made_permanent["id"] == upgraded["id"] and made_permanent["expires_at"] is None
     assert db.count_rows() == 2
 
@@ -113,3 +115,62 @@ async def test_an_expired_twin_does_not_swallow_a_new_memory(client: Client, clo
     assert db.count_rows() == 2  # a row of its own, beside the expired one no sweep has deleted yet
     assert new["expires_at"] == iso(clock.now() + timedelta(days=7))
     assert contents(await call(client, "recall", query="Oslo trip")) == ["Trip to Oslo next week"]
+
+
+@pytest.mark.parametrize("kind", ["preference", "account", "fact", "milestone", " Preference "])
+async def test_a_permanent_type_on_remember_temporary_without_an_expiry_is_refused_naming_remember_permanent(
+    client: Client, db, kind: str
+) -> None:
+    await call(client, "remember_permanent", content="Prefers aisle seats")
+    refused = await call_error(client, "remember_temporary", content="Prefers window seats", memory_type=kind)
+    assert refused.startswith(
+        f"Error executing tool remember_temporary: memory_type '{kind.strip().lower()}' is permanent: use remember_permanent to keep it."
+    )
+    assert "expires_in_days or expires_at" in refused and refused.endswith("Nothing was stored.")
+    assert db.count_rows() == 1
+
+
+async def test_a_permanent_type_on_remember_temporary_with_an_explicit_expiry_is_kept_that_long(
+    client: Client, clock
+) -> None:
+    trip = await call(
+        client,
+        "remember_temporary",
+        content="Prefers the window seat on this trip",
+        memory_type="preference",
+        expires_in_days=5,
+    )
+    assert trip["memory_type"] == "preference" and trip["expires_at"] == iso(clock.now() + timedelta(days=5))
+    dated = await call(
+        client,
+        "remember_temporary",
+        content="Has a guest pass",
+        memory_type="account",
+        expires_at=(clock.now() + timedelta(days=30)).date().isoformat(),
+    )
+    assert dated["expires_at"] is not None
+
+
+@pytest.mark.parametrize("kind", ["session", "chat", "reminder", "cache", "SESSION"])
+async def test_a_temporary_type_on_remember_permanent_is_refused_naming_remember_temporary(
+    client: Client, db, kind: str
+) -> None:
+    await call(client, "remember_permanent", content="Prefers aisle seats")
+    refused = await call_error(client, "remember_permanent", content="Browsing teapots", memory_type=kind)
+    assert refused.startswith(
+        f"Error executing tool remember_permanent: memory_type '{kind.lower()}' is temporary: use remember_temporary for it"
+    )
+    assert "renew_memory" in refused and refused.endswith("Nothing was stored.")
+    assert db.count_rows() == 1
+
+
+async def test_the_instructions_and_descriptions_say_which_tool_takes_which_types(client: Client) -> None:
+    text = client.instructions
+    assert text is not None
+    assert "remember_temporary takes a permanent type only with expires_in_days or expires_at" in text
+    assert "remember_permanent never takes a temporary one" in text
+    tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+    temporary_type = tools["remember_temporary"].input_schema["properties"]["memory_type"]["description"]
+    assert "needs expires_in_days or expires_at here" in temporary_type
+    permanent_type = tools["remember_permanent"].input_schema["properties"]["memory_type"]["description"]
+    assert "not session, chat, reminder or cache" in permanent_type
