@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from pathlib import Path
 
 import anyio
@@ -40,12 +40,15 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def http_server(tmp_path: Path, **extra_env: str) -> AsyncIterator[str]:
-    """The console script serving HTTP on a free loopback port; yields its MCP endpoint once it answers."""
+async def http_server(tmp_path: Path, stderr: Path | None = None, **extra_env: str) -> AsyncIterator[str]:
+    """The console script serving HTTP on a free loopback port; yields its MCP endpoint once it answers. Its stderr
+    goes to the file `stderr` if given."""
     port = free_port()
     env = server_env(tmp_path, tmp_path / "data", **extra_env)
     command = [SCRIPT, "serve", "--http", "--host", "127.0.0.1", "--port", str(port)]
-    async with await anyio.open_process(command, env=env, stdout=None, stderr=None) as process:
+    with stderr.open("ab") if stderr else nullcontext() as err:
+        process = await anyio.open_process(command, env=env, stdout=None, stderr=err)
+    async with process:
         url = f"http://127.0.0.1:{port}/mcp"
         try:
             with anyio.fail_after(60):
@@ -94,6 +97,16 @@ async def test_no_token_or_a_wrong_token_gets_401(server_url: str) -> None:
     assert wrong.status_code == 401
     assert missing.headers["www-authenticate"].startswith("Bearer")
     assert right.status_code == 200
+
+
+async def test_serving_with_tokens_starts_without_a_warning(tmp_path: Path) -> None:
+    log = tmp_path / "stderr.log"
+    tokens = json.dumps({ALICE: "alice"})
+    async with http_server(tmp_path, stderr=log, EXPIRING_MEMORY_HTTP_TOKENS=tokens) as url, as_user(url, ALICE) as c:
+        await call(c, "remember_permanent", content="Prefers tea")
+    started = log.read_text()
+    assert "serving MCP over streamable HTTP" in started
+    assert "Warning" not in started and "validate_token_resource" not in started, started
 
 
 async def test_a_forged_host_header_gets_421_even_with_a_good_token(server_url: str) -> None:

@@ -70,7 +70,19 @@ def serve_http(service: MemoryService, settings: Settings, host: str, port: int)
     check_binding(settings, host)
     url = f"http://{netloc(host, port)}"
     verifier = StaticTokens(settings.http_tokens) if settings.http_tokens else None
-    auth = AuthSettings(issuer_url=AnyHttpUrl(url), resource_server_url=AnyHttpUrl(f"{url}/mcp")) if verifier else None
+    auth = (
+        AuthSettings(
+            issuer_url=AnyHttpUrl(url),
+            resource_server_url=AnyHttpUrl(f"{url}/mcp"),
+            # The SDK asks whether to refuse tokens issued for another resource (RFC 8707). No authorization server
+            # issues ours: each is a secret configured for this server alone, so StaticTokens accepting it is the
+            # audience check, as the SDK's own guidance puts it ("False if your TokenVerifier validates the token's
+            # audience itself"). Saying so also keeps its MCPDeprecationWarning off every start.
+            validate_token_resource=False,
+        )
+        if verifier
+        else None
+    )
     server = build_server(service, settings, token_verifier=verifier, auth=auth)
     users = sorted(set(settings.http_tokens.values()))
     logger.info(
