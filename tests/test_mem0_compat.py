@@ -114,3 +114,41 @@ def test_telemetry_switched_on_by_an_earlier_import_is_switched_off_and_its_clie
     monkeypatch.setattr(telemetry.client_telemetry, "close", lambda: closed.append(True))
     mem0_compat.telemetry_off()
     assert telemetry.MEM0_TELEMETRY is False and closed == [True]
+
+
+def test_pgvector_takes_its_pool_from_the_store_at_each_use_so_a_renewed_pool_is_used() -> None:
+    """renew_pools swaps `connection_pool` on a live store: Mem0 must read it at each use, not keep its own copy."""
+    import inspect
+
+    from mem0.vector_stores.pgvector import PGVector
+
+    assert "self.connection_pool.connection()" in inspect.getsource(PGVector._get_cursor)
+
+
+def test_a_psycopg_pool_shows_the_settings_a_renewed_pool_copies() -> None:
+    from psycopg_pool import ConnectionPool
+
+    pool: ConnectionPool[Any] = ConnectionPool("host=nowhere", kwargs={"a": 1}, min_size=1, max_size=4, open=False)
+    assert (pool.conninfo, pool.kwargs, pool.min_size, pool.max_size) == ("host=nowhere", {"a": 1}, 1, 4)
+    assert callable(ConnectionPool.check_connection)
+
+
+@pytest.mark.slow
+def test_renewed_pools_serve_mem0s_pgvector_store_and_check_each_connection(
+    pg_config: Path, data_dir: Path, embedder: Any
+) -> None:
+    from expiring_memory_mcp.backends.mem0_oss import open_mem0
+    from expiring_memory_mcp.settings import Settings
+
+    backend = open_mem0(Settings(data_dir=data_dir, backend="mem0", mem0_config=pg_config), embedder)
+    try:
+        store = backend.memory.vector_store
+        old = mem0_compat.connection_pool(store)
+        mem0_compat.renew_pools(backend.memory, 5.0)
+        fresh = mem0_compat.connection_pool(store)
+        assert fresh is not old and old.closed
+        assert fresh.timeout == 5.0 and fresh._check is not None
+        mem0_compat.reach_postgres(backend.memory, 5.0)
+        assert backend.memory.get(str(uuid.uuid4())) is None  # a query through the new pool
+    finally:
+        backend.close()

@@ -83,6 +83,51 @@ def connection_pool(store: Any) -> Any:
     return pool if hasattr(pool, "connection") else None
 
 
+def renew_pools(memory: Memory, timeout: float) -> None:
+    """Give each pgvector store of the Memory (its memories' and its entity links') a fresh psycopg pool on the same
+    connection settings, which checks a connection before lending it and waits at most `timeout` seconds for one.
+
+    Mem0 opens its pool once and keeps it. After Postgres has gone away, that pool lends dead connections, waits
+    30 seconds for new ones and retries with a growing backoff, so calls would fail long after Postgres is back."""
+    from psycopg_pool import ConnectionPool
+
+    for store in stores(memory):
+        old = connection_pool(store)
+        if old is None:
+            continue
+        fresh: ConnectionPool[Any] = ConnectionPool(
+            old.conninfo,
+            kwargs=old.kwargs,
+            min_size=old.min_size,
+            max_size=old.max_size,
+            timeout=timeout,
+            check=ConnectionPool.check_connection,
+            open=False,
+        )
+        fresh.open(wait=False)
+        store.connection_pool = fresh
+        old.close(timeout=0)
+
+
+def reach_postgres(memory: Memory, timeout: float) -> None:
+    """Open and close one connection to the Postgres of the Memory's pgvector store; psycopg's error if it cannot."""
+    import psycopg
+
+    pool = connection_pool(memory.vector_store)
+    if pool is None:
+        return
+    with psycopg.connect(pool.conninfo, **{**(pool.kwargs or {}), "connect_timeout": max(1, round(timeout))}):
+        pass
+
+
+def close_pools(memory: Memory) -> None:
+    """Close the connection pools of the Memory's stores (pgvector's psycopg pools), if any."""
+    for store in stores(memory):
+        pool = getattr(store, "connection_pool", None)
+        if pool is not None and hasattr(pool, "close"):
+            pool.close()
+
+
 def listed(result: Any) -> list[Any]:
     """A Mem0 vector store's list() answer, which some stores wrap in one more list."""
     if isinstance(result, tuple | list) and result and isinstance(result[0], tuple | list):

@@ -13,6 +13,7 @@ from ..retention import iso
 from .base import Query, StoredMemory
 from .mem0_items import Filters, stored
 from .mem0_oss import Mem0Backend
+from .outages import StoreLabel
 
 if TYPE_CHECKING:
     from mem0 import Memory
@@ -30,7 +31,12 @@ class EmbeddedBackend(Mem0Backend):
     name = "embedded"
 
     def __init__(self, memory: Memory, store: SQLiteVectorStore, data_dir: Path) -> None:
-        super().__init__(memory, lock_file=None, location=str(data_dir))  # SQLite transactions lock
+        label = StoreLabel(
+            "SQLite",
+            {"path": str(data_dir)},
+            "Check that the data dir (EXPIRING_MEMORY_DATA_DIR) is writable by this user and its disk has space.",
+        )
+        super().__init__(memory, label, lock_file=None, location=str(data_dir))  # SQLite transactions lock
         self.store = store
 
     def _live(self, now: datetime) -> Filters:

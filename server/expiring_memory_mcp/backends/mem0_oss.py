@@ -19,6 +19,7 @@ from .. import mem0_compat
 from ..retention import mem0_date
 from .base import PERMANENT_TS, Backend, Fact, Query, StoredMemory
 from .mem0_items import Filters, expiry_fields, oss_filters, stored
+from .outages import StoreLabel, store_errors
 
 if TYPE_CHECKING:
     from mem0 import Memory
@@ -29,19 +30,50 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ALL = 100_000  # what "all memories" means where a store can only list a page: the command line's listing
+POOL_TIMEOUT = 10.0  # seconds a call waits for a Postgres connection before the store is reported unavailable
 
 
 class Mem0Backend(Backend):
     name = "mem0"
 
-    def __init__(self, memory: Memory, *, lock_file: Path | None, location: str, infer: bool = False) -> None:
+    def __init__(
+        self, memory: Memory, label: StoreLabel, *, lock_file: Path | None, location: str, infer: bool = False
+    ) -> None:
         self.memory = memory
         self.location = location
         self.infers = infer
+        self._label = label
+        self._errors = store_errors()
+        self._failed = False  # the last call failed: the next one checks first that the store is back
         self._file_lock = FileLock(lock_file) if lock_file else None
-        store = memory.vector_store
-        self._pool = mem0_compat.connection_pool(store) if mem0_compat.is_pgvector(memory) else None
-        self._lock_name = f"expiring-memory:{getattr(store, 'collection_name', '')}"
+        self._postgres = (
+            mem0_compat.is_pgvector(memory) and mem0_compat.connection_pool(memory.vector_store) is not None
+        )
+        if self._postgres:
+            mem0_compat.renew_pools(memory, POOL_TIMEOUT)
+        self._lock_name = f"expiring-memory:{getattr(memory.vector_store, 'collection_name', '')}"
+
+    # -- outages: the store's failures as Unavailable --------------------------------------------
+
+    @contextmanager
+    def _store(self, what: str) -> Iterator[None]:
+        """One use of the store. Its driver's failures become Unavailable, naming the store; after one, the next use
+        first checks that the store is back (on Postgres: one connection, then fresh pools), so the same process
+        recovers without a restart and, while the store stays down, answers at once."""
+        try:
+            if self._failed:
+                self._reconnect()
+            yield
+        except self._errors as exc:
+            self._failed = True
+            logger.warning("%s: %s failed: %s", what, self._label.name, self._label.redact(repr(exc)))
+            raise self._label.unavailable(exc) from None
+
+    def _reconnect(self) -> None:
+        if self._postgres:
+            mem0_compat.reach_postgres(self.memory, POOL_TIMEOUT)
+            mem0_compat.renew_pools(self.memory, POOL_TIMEOUT)
+        self._failed = False
 
     # -- filters: expiry as epoch seconds --------------------------------------------------------
 
@@ -66,12 +98,18 @@ class Mem0Backend(Backend):
     def _write_lock(self) -> Iterator[None]:
         """A Postgres advisory lock on pgvector (every machine sharing the database), otherwise a file lock
         in the data dir (every process on this machine)."""
-        if self._pool is None:
+        if not self._postgres:
             assert self._file_lock is not None, "a backend without Postgres needs a lock file"
             with self._file_lock:
                 yield
             return
-        with self._pool.connection() as conn:  # one lock per collection, held by whoever writes to it
+        with self._store("lock"), self._advisory_lock():
+            yield
+
+    @contextmanager
+    def _advisory_lock(self) -> Iterator[None]:
+        pool = mem0_compat.connection_pool(self.memory.vector_store)
+        with pool.connection() as conn:  # one lock per collection, held by whoever writes to it
             conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (self._lock_name,))
             conn.commit()
             try:
@@ -83,61 +121,75 @@ class Mem0Backend(Backend):
     # -- reads -----------------------------------------------------------------------------------
 
     def get(self, memory_id: str) -> StoredMemory | None:
-        item = self.memory.get(memory_id)
+        with self._store("get"):
+            item = self.memory.get(memory_id)
         return stored(item) if item else None
 
     def find(self, query: Query) -> list[StoredMemory]:
         """Soonest expiry first, permanent ones last. Mem0's stores list in no set order, so all matches are
         fetched and sorted here: cheap for the narrow filters the tools use (a window, a twin)."""
-        items = self.memory.get_all(filters=self._filters(query), top_k=ALL)["results"]
+        with self._store("find"):
+            items = self.memory.get_all(filters=self._filters(query), top_k=ALL)["results"]
         items.sort(key=lambda item: (item.get("metadata") or {}).get("expires_ts") or PERMANENT_TS)
         return [stored(item) for item in items[: query.limit]]
 
     def search(self, query: Query, text: str, threshold: float) -> list[StoredMemory]:
         limit = query.limit if query.limit is not None else ALL
-        found = self.memory.search(text, top_k=limit, filters=self._filters(query), threshold=threshold)
+        with self._store("search"):
+            found = self.memory.search(text, top_k=limit, filters=self._filters(query), threshold=threshold)
         return [stored(item) for item in found["results"]]
 
     # -- writes ----------------------------------------------------------------------------------
 
     def add(self, text: str, user_id: str, payload: dict[str, Any], expiry: datetime | None) -> str:
         meta = {**payload, **expiry_fields(expiry)}
-        added = self.memory.add(text, user_id=user_id, metadata=meta, expiration_date=mem0_date(expiry), infer=False)
+        with self._store("add"):
+            added = self.memory.add(
+                text, user_id=user_id, metadata=meta, expiration_date=mem0_date(expiry), infer=False
+            )
         return str(added["results"][0]["id"])
 
     def add_inferred(self, text: str, user_id: str, payload: dict[str, Any], expiry: datetime | None) -> list[Fact]:
         meta = {**payload, **expiry_fields(expiry)}
-        result = self.memory.add(text, user_id=user_id, metadata=meta, expiration_date=mem0_date(expiry), infer=True)
+        with self._store("add"):
+            result = self.memory.add(
+                text, user_id=user_id, metadata=meta, expiration_date=mem0_date(expiry), infer=True
+            )
         touched = [r for r in result.get("results", []) if r.get("event") in ("ADD", "UPDATE")]
         return [Fact(str(r["id"]), str(r.get("memory", ""))) for r in touched]
 
     def update(self, memory_id: str, payload: dict[str, Any], expiry: datetime | None) -> None:
-        self.memory.update(memory_id, metadata={**payload, **expiry_fields(expiry)}, expiration_date=mem0_date(expiry))
+        meta = {**payload, **expiry_fields(expiry)}
+        with self._store("update"):
+            self.memory.update(memory_id, metadata=meta, expiration_date=mem0_date(expiry))
 
     def delete(self, memory_id: str) -> None:
         from ..mem0_setup import forget_history
 
-        self.memory.delete(memory_id)
-        forget_history(self.memory, [memory_id])
+        with self._store("delete"):
+            self.memory.delete(memory_id)
+            forget_history(self.memory, [memory_id])
 
     def _due_ids(self, now: datetime, limit: int) -> list[str]:
         store = self.memory.vector_store
-        return [str(row.id) for row in mem0_compat.listed(store.list(filters=self._due(now), top_k=limit))]
+        with self._store("list"):
+            return [str(row.id) for row in mem0_compat.listed(store.list(filters=self._due(now), top_k=limit))]
 
     def sweep(self, now: datetime) -> list[str]:
         from ..mem0_setup import forget_history
 
         gone: list[str] = []
-        while due := self._due_ids(now, 500):
-            for memory_id in due:
-                try:
-                    self.memory.delete(memory_id)
-                except ValueError:  # another process deleted it first
-                    pass
-            gone += due
-            if len(due) < 500:
-                break
-        forget_history(self.memory, gone)
+        with self._store("sweep"):
+            while due := self._due_ids(now, 500):
+                for memory_id in due:
+                    try:
+                        self.memory.delete(memory_id)
+                    except ValueError:  # another process deleted it first
+                        pass
+                gone += due
+                if len(due) < 500:
+                    break
+            forget_history(self.memory, gone)
         return gone
 
     def _due_count(self, now: datetime) -> int:
@@ -145,16 +197,14 @@ class Mem0Backend(Backend):
 
     def expired(self, user_id: str, now: datetime) -> tuple[int, list[StoredMemory]]:
         total = self._due_count(now)
-        items = self.memory.get_all(
-            filters={"user_id": user_id, **self._due(now)}, top_k=max(1, total), show_expired=True
-        )["results"]
+        with self._store("list"):
+            items = self.memory.get_all(
+                filters={"user_id": user_id, **self._due(now)}, top_k=max(1, total), show_expired=True
+            )["results"]
         return total, [stored(item) for item in items]
 
     def close(self) -> None:
-        for store in mem0_compat.stores(self.memory):
-            pool = getattr(store, "connection_pool", None)
-            if pool is not None and hasattr(pool, "close"):
-                pool.close()
+        mem0_compat.close_pools(self.memory)
 
 
 def read_config(path: Path) -> dict[str, Any]:
@@ -210,8 +260,14 @@ def open_mem0(settings: Settings, embedder: Embedder | None = None) -> Mem0Backe
 
         mem0_compat.set_embedder(memory, embedder or MiniLMEmbedder())
     provider = (config.get("vector_store") or {}).get("provider", "qdrant")
+    label = StoreLabel(
+        provider,
+        (config.get("vector_store") or {}).get("config") or {},
+        f"Check that it is running and reachable with the settings in {settings.mem0_config}.",
+    )
     return Mem0Backend(
         memory,
+        label,
         lock_file=data_dir / "writes.lock",
         location=f"{provider} via {settings.mem0_config}",
         infer=settings.infer,
