@@ -11,7 +11,7 @@ from mcp import Client
 
 from expiring_memory_mcp.embedder import load_embedder
 from expiring_memory_mcp.settings import Settings
-from support import call, contents, serving, sqlite
+from support import call, call_error, contents, serving, sqlite
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
@@ -93,3 +93,42 @@ def test_the_mem0_backend_refuses_another_bundled_embedder(tmp_path: Path) -> No
     settings = Settings(data_dir=tmp_path / "data", mem0_config=config, embedder="use-multilingual")
     with pytest.raises(ValueError, match="applies to the embedded backend"):
         open_backend(settings)
+
+
+async def test_a_store_another_process_re_embedded_is_refused_clearly_by_the_tools_and_the_cli_and_never_mixed(
+    client: Client, settings: Settings, clock, embedder, multilingual, data_dir: Path, capsys
+) -> None:
+    """This server and a command opened the store with minilm; then another process starts on the same data dir with
+    another EXPIRING_MEMORY_EMBEDDER and re-embeds every memory. Neither may re-embed it back under the other's
+    feet, nor write minilm vectors among the new ones: each says what happened and what to do."""
+    import io
+    from functools import partial
+
+    from expiring_memory_mcp import cli
+    from expiring_memory_mcp.backends import open_backend
+
+    await call(client, "remember_permanent", content=NOTES["en"], memory_type="fact")
+    command_store = open_backend(settings, embedder)  # a command that opened the store before the switch
+    other = settings.model_copy(update={"embedder": "use-multilingual"})
+    assert await recall_with(other, clock, multilingual, "Ballettunterricht") == [NOTES["en"]]  # re-embedded
+
+    messages = [
+        await call_error(client, "recall", query="ballet lessons"),
+        await call_error(client, "remember_permanent", content=NOTES["de"], memory_type="fact"),
+    ]
+    try:
+        code = cli.run(
+            ["remember", NOTES["ja"], "--permanent", "--type", "fact"],
+            settings,
+            clock=clock,
+            build=partial(lambda backend: backend, command_store),
+            stdout=io.StringIO(),
+        )
+    finally:
+        command_store.close()
+    assert code != 0
+    messages.append(capsys.readouterr().err)
+    for message in messages:
+        assert "now embedded by 'use-multilingual', but this process embeds with 'minilm'" in message, message
+        assert "same EXPIRING_MEMORY_EMBEDDER" in message and "restart this one" in message, message
+    assert vector_sizes(data_dir) == {512 * 4}  # no minilm vector written among the re-embedded ones

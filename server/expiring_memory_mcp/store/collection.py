@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from . import keyword_index
 from .database import Database
 from .filters import Where
 from .fusion import Ranking
-from .vectors import VectorCache, one_blas_thread, unit_bytes
+from .vectors import VectorCache, check_model, one_blas_thread, unit_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -56,13 +56,17 @@ class Collection:
         self._db = self._file.connection
         self._lock = self._file.lock
 
-    def transaction(self) -> AbstractContextManager[None]:
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
         """One write transaction (BEGIN IMMEDIATE) on the file; nested calls join the outer one.
 
         Held across a read-then-write (such as Mem0 refreshing a twin), it makes that sequence atomic
-        across every process sharing the file.
+        across every process sharing the file. Refused if another process has since re-embedded the collection
+        with another model: this one's vectors would mix with it.
         """
-        return self._file.transaction()
+        with self._file.transaction():
+            check_model(self._db, self._cache.model, self.collection_name)
+            yield
 
     def use_embedder(self, name: str, encode: Callable[[list[str]], np.ndarray]) -> int:
         """Record which model writes this collection's vectors; if another one wrote them, embed every memory again
@@ -70,6 +74,7 @@ class Collection:
         key = f"embedder:{self.collection_name}"
         with self.transaction():
             row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            self._cache.model = name  # from here on, reads and writes check that the collection is still this one's
             if row and row[0] == name:  # the usual start: nothing read but this one row
                 return 0
             if row is None and not self.count():  # a new collection: this model is its first

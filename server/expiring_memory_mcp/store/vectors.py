@@ -15,12 +15,15 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import Unavailable
+
 
 class VectorCache:
     """Unit vectors of one collection by rowid, grown in place; rowids only ever increase (AUTOINCREMENT)."""
 
-    def __init__(self, dims: int) -> None:
+    def __init__(self, dims: int, model: str | None = None) -> None:
         self.dims = dims
+        self.model = model  # the embedder this process embeds with, once the collection has recorded it
         self.rowids = np.empty(0, dtype=np.int64)
         self.matrix = np.empty((0, dims), dtype=np.float32)
         self.size = 0
@@ -29,7 +32,7 @@ class VectorCache:
         self.data_version = -1
 
     def clear(self) -> None:
-        self.__init__(self.dims)  # type: ignore[misc]
+        self.__init__(self.dims, self.model)  # type: ignore[misc]
 
     def cosines(self, scores: np.ndarray, rowids: Sequence[int]) -> list[float]:
         """Each row's entry of `scores` (one per cached row); 0.0 for a row the cache does not hold."""
@@ -42,9 +45,9 @@ class VectorCache:
         for rowid, blob in rows:
             vector = np.frombuffer(blob, dtype=np.float32)
             if vector.shape != (self.dims,):
-                raise RuntimeError(
-                    f"the memory store holds {vector.size}-d vectors but this embedder makes {self.dims}-d ones: "
-                    "another process is using another EXPIRING_MEMORY_EMBEDDER on the same data dir"
+                raise Unavailable(
+                    f"The memory store holds {vector.size}-d vectors, but this process's embedder makes {self.dims}-d "
+                    f"ones: {ANOTHER_EMBEDDER}"
                 )
             pos = int(np.searchsorted(self.rowids[: self.size], rowid))
             if pos < self.size and self.rowids[pos] == rowid:
@@ -83,12 +86,32 @@ def unit_bytes(vector: Sequence[float] | np.ndarray, dims: int) -> bytes:
     return (array / norm if norm > 0 else array).astype(np.float32).tobytes()
 
 
+ANOTHER_EMBEDDER = (
+    "another process re-embedded it with another EXPIRING_MEMORY_EMBEDDER on the same data dir, and vectors of two "
+    "models never mix. Give every server and command on this data dir the same EXPIRING_MEMORY_EMBEDDER, then "
+    "restart this one: it re-embeds every memory once, at start."
+)
+
+
+def check_model(db: sqlite3.Connection, model: str | None, collection: str) -> None:
+    """Refuse to read or write vectors when the collection's recorded embedder is no longer this process's."""
+    if model is None:
+        return
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (f"embedder:{collection}",)).fetchone()
+    if row is not None and row[0] != model:
+        raise Unavailable(
+            f"The memory store is now embedded by {row[0]!r}, but this process embeds with {model!r}: "
+            + ANOTHER_EMBEDDER
+        )
+
+
 def refresh(db: sqlite3.Connection, cache: VectorCache, collection: str) -> None:
     """Bring the vector cache up to date with every committed write, ours or another process's."""
     (version,) = db.execute("PRAGMA data_version").fetchone()
     (rev,) = db.execute("SELECT value FROM meta WHERE key = 'rev'").fetchone()
     if version == cache.data_version and rev == cache.rev:
         return
+    check_model(db, cache.model, collection)
     (live,) = db.execute("SELECT count(*) FROM vectors WHERE collection = ?", (collection,)).fetchone()
     (cache.rows_in_file,) = db.execute("SELECT count(*) FROM vectors").fetchone()
     if cache.size > 2 * live + 1024:  # deleted rows linger in the cache (harmless: SQL rejects them); drop them
