@@ -6,11 +6,12 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from . import rules
-from .backends import Backend, Query, StoredMemory
+from .backends import Backend, NewMemory, Query, StoredMemory
 from .engine import Engine
 from .errors import InvalidRequest
 from .models import MemoryRecord, MemoryStats, RecalledMemory, Scalar
@@ -186,14 +187,14 @@ class MemoryService:
                 expiry = later(twin.expires_at, expiry)
                 if not touch and expiry == twin.expires_at and meta.items() <= twin.metadata.items():
                     return "unchanged", twin.id
-                backend.update(twin.id, dict(meta), expiry)
+                backend.update(twin.id, NewMemory(expiry, dict(meta)))
                 return "refreshed", twin.id
-            payload = {**meta, "type": kind, "dedup_key": key, "created_at": iso(created_at)}
-            if infer and backend.infers and (facts := backend.add_inferred(text, self.user_id, payload, expiry)):
+            new = NewMemory(expiry, dict(meta), memory_type=kind, dedup_key=key, created_at=created_at)
+            if infer and backend.infers and (facts := backend.add_inferred(text, self.user_id, new)):
                 for fact in facts:  # each fact is its own twin key: remembering it verbatim later refreshes it
-                    backend.update(fact.id, {**payload, "dedup_key": rules.dedup_key(fact.text)}, expiry)
+                    backend.update(fact.id, replace(new, dedup_key=rules.dedup_key(fact.text)))
                 return "added", facts[0].id
-            return "added", backend.add(text, self.user_id, payload, expiry)
+            return "added", backend.add(text, self.user_id, new)
 
     def forget(self, memory_id: str) -> str:
         with self._engine.session() as (backend, now):
@@ -217,7 +218,7 @@ class MemoryService:
                 expiry = later(memory.expires_at, self.policy.expiry(now, memory.memory_type))
             else:
                 expiry = self.policy.expiry(now, memory.memory_type, expires_in_days, expires_at)
-            backend.update(memory.id, {}, expiry)
+            backend.update(memory.id, NewMemory(expiry))
             return record(self._live(backend, memory.id, now), now)
 
     def restore(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
 from ..models import Scalar
 
@@ -50,6 +50,19 @@ class StoredMemory:
     score: float | None = None
 
 
+@dataclass(frozen=True)
+class NewMemory:
+    """What a write sets on a memory: its expiry (None: permanent) and the caller's metadata, merged into what the
+    memory has; on add also its type, its twin key (`rules.dedup_key`) and when it was first remembered. On update a
+    field left None keeps the memory's own."""
+
+    expires_at: datetime | None
+    metadata: dict[str, Scalar] = field(default_factory=dict)
+    memory_type: str | None = None
+    dedup_key: str | None = None
+    created_at: datetime | None = None
+
+
 class Fact(NamedTuple):
     """A memory Mem0's LLM created or rewrote while inferring."""
 
@@ -74,16 +87,17 @@ class Backend(Protocol):
     def search(self, query: Query, text: str, threshold: float) -> list[StoredMemory]:
         """The memories the query selects that best match `text`, best first, each with its score in [0, 1]."""
 
-    def add(self, text: str, user_id: str, payload: dict[str, Any], expiry: datetime | None) -> str:
-        """Store the text as given with our payload and its expiry (None: permanent); returns its id."""
+    def add(self, text: str, user_id: str, new: NewMemory) -> str:
+        """Store the text as given, with what `new` says; returns its id."""
 
-    def add_inferred(self, text: str, user_id: str, payload: dict[str, Any], expiry: datetime | None) -> list[Fact]:
+    def add_inferred(self, text: str, user_id: str, new: NewMemory) -> list[Fact]:
         """Let Mem0's LLM extract facts and merge them with what it knows (only where `infers`); the memories it
-        created or rewrote, which the caller then gives each its own payload. Empty when it changed nothing."""
+        created or rewrote, which the caller then updates each with its own twin key. Empty when it changed nothing."""
         return []
 
-    def update(self, memory_id: str, payload: dict[str, Any], expiry: datetime | None) -> None:
-        """Merge payload keys into a memory and set its expiry."""
+    def update(self, memory_id: str, new: NewMemory) -> None:
+        """Set a memory's expiry, merge in the metadata, and set whichever of its type, twin key and first-remembered
+        time `new` gives."""
 
     def delete(self, memory_id: str) -> None:
         """Delete a memory and every copy of its text the backend keeps."""

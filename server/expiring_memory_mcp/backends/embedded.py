@@ -29,6 +29,7 @@ class EmbeddedBackend(Mem0Backend):
     """Expiry is an indexed column of the store, so it needs no `expires_ts`; writes are SQLite transactions."""
 
     name = "embedded"
+    numeric_expiry = False  # its indexed column is made from `expires_at` (see mem0_items.expiry_fields)
 
     def __init__(self, memory: Memory, store: SQLiteVectorStore, data_dir: Path) -> None:
         label = StoreLabel(

@@ -9,16 +9,39 @@ from typing import Any
 
 from ..retention import iso, parse_iso
 from ..rules import RESERVED_KEYS
-from .base import Query, StoredMemory, expires_ts
+from .base import NewMemory, Query, StoredMemory, expires_ts
 
 Filters = dict[str, Any]
 Fragment = Callable[[datetime], Filters]
 Window = Callable[[datetime, datetime], Filters]
 
 
-def expiry_fields(expiry: datetime | None) -> dict[str, Any]:
-    """Our precise expiry, and its epoch seconds for range filters: both in the metadata of every backend."""
-    return {"expires_at": iso(expiry) if expiry else None, "expires_ts": expires_ts(expiry)}
+def expiry_fields(expiry: datetime | None, *, numeric: bool = True) -> dict[str, Any]:
+    """The keys a memory's expiry is kept under in its metadata, and why each is there. This is the one place that says.
+
+    - `expires_at`, ISO 8601 (null: permanent): the precise instant, which every backend reads back (`expiry_of`).
+      The embedded store also derives its indexed `expires_at` column from it, which its filters and sweep use.
+    - `expires_ts`, epoch seconds (permanent: PERMANENT_TS), only where `numeric`: Mem0's adapters for pgvector,
+      Qdrant and the others compare numbers, not ISO text, so the mem0 backend filters on it inside the store query,
+      and the Platform backend keeps it beside `expires_at`. The embedded store filters on its indexed column, so
+      it does not keep this copy (rows written before it stopped still carry one, never read).
+    - Mem0's own `expiration_date`, a UTC day, is not here: it is Mem0's API, passed as its own argument to add and
+      update (`retention.mem0_date`), so Mem0 (and anyone reading the store through Mem0) hides the memory after it.
+    """
+    fields: dict[str, Any] = {"expires_at": iso(expiry) if expiry else None}
+    if numeric:
+        fields["expires_ts"] = expires_ts(expiry)
+    return fields
+
+
+def metadata_of(new: NewMemory, *, numeric: bool = True) -> dict[str, Any]:
+    """A write as the metadata Mem0 stores in the memory's payload: the caller's keys, ours, and the expiry's."""
+    ours = {"type": new.memory_type, "dedup_key": new.dedup_key, "created_at": new.created_at and iso(new.created_at)}
+    return {
+        **new.metadata,
+        **{key: value for key, value in ours.items() if value is not None},
+        **expiry_fields(new.expires_at, numeric=numeric),
+    }
 
 
 def oss_filters(query: Query, live: Fragment, window: Window) -> Filters:

@@ -17,8 +17,8 @@ from filelock import FileLock
 
 from .. import mem0_compat
 from ..retention import mem0_date
-from .base import PERMANENT_TS, Backend, Fact, Query, StoredMemory
-from .mem0_items import Filters, expiry_fields, oss_filters, stored
+from .base import PERMANENT_TS, Backend, Fact, NewMemory, Query, StoredMemory
+from .mem0_items import Filters, metadata_of, oss_filters, stored
 from .outages import StoreLabel, store_errors
 
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ POOL_TIMEOUT = 10.0  # seconds a call waits for a Postgres connection before the
 
 class Mem0Backend(Backend):
     name = "mem0"
+    numeric_expiry = True  # the store filters on `expires_ts` (see mem0_items.expiry_fields)
 
     def __init__(
         self, memory: Memory, label: StoreLabel, *, lock_file: Path | None, location: str, infer: bool = False
@@ -141,27 +142,23 @@ class Mem0Backend(Backend):
 
     # -- writes ----------------------------------------------------------------------------------
 
-    def add(self, text: str, user_id: str, payload: dict[str, Any], expiry: datetime | None) -> str:
-        meta = {**payload, **expiry_fields(expiry)}
+    def add(self, text: str, user_id: str, new: NewMemory) -> str:
+        meta, day = metadata_of(new, numeric=self.numeric_expiry), mem0_date(new.expires_at)
         with self._store("add"):
-            added = self.memory.add(
-                text, user_id=user_id, metadata=meta, expiration_date=mem0_date(expiry), infer=False
-            )
+            added = self.memory.add(text, user_id=user_id, metadata=meta, expiration_date=day, infer=False)
         return str(added["results"][0]["id"])
 
-    def add_inferred(self, text: str, user_id: str, payload: dict[str, Any], expiry: datetime | None) -> list[Fact]:
-        meta = {**payload, **expiry_fields(expiry)}
+    def add_inferred(self, text: str, user_id: str, new: NewMemory) -> list[Fact]:
+        meta, day = metadata_of(new, numeric=self.numeric_expiry), mem0_date(new.expires_at)
         with self._store("add"):
-            result = self.memory.add(
-                text, user_id=user_id, metadata=meta, expiration_date=mem0_date(expiry), infer=True
-            )
+            result = self.memory.add(text, user_id=user_id, metadata=meta, expiration_date=day, infer=True)
         touched = [r for r in result.get("results", []) if r.get("event") in ("ADD", "UPDATE")]
         return [Fact(str(r["id"]), str(r.get("memory", ""))) for r in touched]
 
-    def update(self, memory_id: str, payload: dict[str, Any], expiry: datetime | None) -> None:
-        meta = {**payload, **expiry_fields(expiry)}
+    def update(self, memory_id: str, new: NewMemory) -> None:
+        meta, day = metadata_of(new, numeric=self.numeric_expiry), mem0_date(new.expires_at)
         with self._store("update"):
-            self.memory.update(memory_id, metadata=meta, expiration_date=mem0_date(expiry))
+            self.memory.update(memory_id, metadata=meta, expiration_date=day)
 
     def delete(self, memory_id: str) -> None:
         from ..mem0_setup import forget_history

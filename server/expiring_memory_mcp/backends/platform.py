@@ -25,8 +25,8 @@ from filelock import FileLock
 from .. import mem0_compat
 from ..errors import InvalidRequest, Unavailable
 from ..retention import mem0_date
-from .base import Backend, Query, StoredMemory
-from .mem0_items import expiry_fields, stored
+from .base import Backend, NewMemory, Query, StoredMemory
+from .mem0_items import metadata_of, stored
 from .platform_api import (
     Item,
     Predicate,
@@ -166,13 +166,12 @@ class PlatformBackend(Backend):
 
     # -- writes ----------------------------------------------------------------------------------
 
-    def add(self, text: str, user_id: str, payload: dict[str, Any], expiry: datetime | None) -> str:
+    def add(self, text: str, user_id: str, new: NewMemory) -> str:
         """Store the text as given (infer=False) with Mem0's day and our instant. The v3 add is queued: we wait for
         its event (GET /v1/event/{event_id}/) so the memory exists, and can be found, when this returns."""
-        meta = {**payload, **expiry_fields(expiry)}
+        meta, day = metadata_of(new), mem0_date(new.expires_at)
         answer = self._call(
-            "add",
-            lambda c: c.add(text, user_id=user_id, metadata=meta, infer=False, expiration_date=mem0_date(expiry)),
+            "add", lambda c: c.add(text, user_id=user_id, metadata=meta, infer=False, expiration_date=day)
         )
         results = memories_in(answer)
         added = [r for r in results if r.get("id") and r.get("event", "ADD") == "ADD" and "event_id" not in r]
@@ -219,7 +218,7 @@ class PlatformBackend(Backend):
             raise Unavailable("The Mem0 Platform reported the memory stored, but it cannot be found. Try again later.")
         return str(found[0]["id"])
 
-    def update(self, memory_id: str, payload: dict[str, Any], expiry: datetime | None) -> None:
+    def update(self, memory_id: str, new: NewMemory) -> None:
         """Merge here and send the whole metadata: the Platform documents no merge on PUT, and a replace would drop
         our keys. `expiration_date=None` clears the Platform's date (permanent)."""
         current = self._get(memory_id)
@@ -228,8 +227,8 @@ class PlatformBackend(Backend):
                 f"No memory with id {memory_id[:80]!r}: it may have expired or been forgotten. "
                 "Use recall or expiring_soon to find current memory ids."
             )
-        merged = {**current["metadata"], **payload, **expiry_fields(expiry)}
-        self._call("update", lambda c: c.update(memory_id, metadata=merged, expiration_date=mem0_date(expiry)))
+        merged, day = {**current["metadata"], **metadata_of(new)}, mem0_date(new.expires_at)
+        self._call("update", lambda c: c.update(memory_id, metadata=merged, expiration_date=day))
 
     def delete(self, memory_id: str) -> None:
         self._call("delete", lambda c: c.delete(memory_id), missing={})  # already gone is fine: deleted elsewhere
