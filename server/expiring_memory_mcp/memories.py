@@ -23,14 +23,15 @@ Outcome = Literal["added", "refreshed", "unchanged"]
 
 
 def record(memory: StoredMemory, now: datetime) -> MemoryRecord:
-    """A stored memory as the tools show it: times as ISO 8601 text, and the time left in words."""
+    """A stored memory as the tools show it, with the time left in words. Times stay datetimes: the model turns them
+    into ISO 8601 text only at the JSON edge."""
     return MemoryRecord(
         id=memory.id,
         content=memory.text,
         memory_type=memory.memory_type,
-        created_at=iso(memory.created_at) if memory.created_at else None,
-        expires_at=iso(memory.expires_at) if memory.expires_at else None,
-        expiration_date=memory.expiration_date.isoformat() if memory.expiration_date else None,
+        created_at=memory.created_at,
+        expires_at=memory.expires_at,
+        expiration_date=memory.expiration_date,
         expires_in=expires_in(memory.expires_at, now),
         metadata=memory.metadata,
     )

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, Field, PlainSerializer
 
 Scalar = str | int | float | bool | None
+
+
+def utc_text(moment: datetime) -> str:
+    """An instant as the tools show it: UTC, ISO 8601 with a Z, to the microsecond (as `retention.iso`)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# Times stay aware datetimes in the service and the command line; only JSON (the tools' results, --json) has text.
+Instant = Annotated[AwareDatetime, PlainSerializer(utc_text, return_type=str, when_used="json")]
 
 
 class MemoryRecord(BaseModel):
     id: str = Field(description="The memory's id, for forget and renew_memory.")
     content: str
     memory_type: str
-    created_at: str | None = Field(description="When it was first remembered, ISO 8601 UTC.")
-    expires_at: str | None = Field(description="When it expires, ISO 8601 UTC; null for a permanent memory.")
-    expiration_date: str | None = Field(description="Mem0's inclusive expiration date (UTC); null if permanent.")
+    created_at: Instant | None = Field(description="When it was first remembered, ISO 8601 UTC.")
+    expires_at: Instant | None = Field(description="When it expires, ISO 8601 UTC; null for a permanent memory.")
+    expiration_date: date | None = Field(description="Mem0's inclusive expiration date (UTC); null if permanent.")
     expires_in: str | None = Field(description="The time left in words, such as 'in 2 days'; null if permanent.")
     metadata: dict[str, Scalar] = Field(default_factory=dict, description="The caller's own metadata.")
 

@@ -79,7 +79,7 @@ def do_sweep(args: argparse.Namespace, service: MemoryService, view: View) -> No
         return
     total, mine = service.expired()
     if view.as_json:
-        view.json({"dry_run": True, "would_delete": total, "memories": [m.model_dump() for m in mine]})
+        view.json({"dry_run": True, "would_delete": total, "memories": [m.model_dump(mode="json") for m in mine]})
         return
     if mine:
         view.table(mine)

@@ -23,8 +23,9 @@ EXPORT_FIELDS = ("id", "content", "memory_type", "metadata", "created_at", "expi
 
 def do_export(args: argparse.Namespace, service: MemoryService, view: View) -> None:
     """Writes every live memory, oldest first, to the file or to stdout."""
-    records = sorted(service.memories(), key=lambda r: r.created_at or "")
-    lines = [json.dumps({k: getattr(r, k) for k in EXPORT_FIELDS}, ensure_ascii=False) + "\n" for r in records]
+    records = sorted(service.memories(), key=lambda r: r.created_at.timestamp() if r.created_at else float("-inf"))
+    rows = [r.model_dump(mode="json") for r in records]
+    lines = [json.dumps({k: row[k] for k in EXPORT_FIELDS}, ensure_ascii=False) + "\n" for row in rows]
     if args.file in (None, "-"):
         view.out.writelines(lines)
         return

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ..models import MemoryRecord
-from ..retention import parse_iso
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -49,22 +49,22 @@ class View:
     def memory(self, title: str, record: MemoryRecord) -> None:
         """One memory: JSON, or every field under a title."""
         if self.as_json:
-            self.json(record.model_dump())
+            self.json(record.model_dump(mode="json"))
         else:
             self.record(title, record)
 
     def memories(self, records: Sequence[MemoryRecord], scores: Sequence[float] | None = None) -> None:
         """Many memories: JSON, or a table."""
         if self.as_json:
-            self.json({"memories": [m.model_dump() for m in records]})
+            self.json({"memories": [m.model_dump(mode="json") for m in records]})
         else:
             self.table(records, scores)
 
-    def local(self, instant: str | None) -> str:
-        """An ISO instant as local time in the configured timezone."""
+    def local(self, instant: datetime | None) -> str:
+        """An instant as local time in the configured timezone."""
         if instant is None:
             return "-"
-        return parse_iso(instant).astimezone(self.zone).strftime("%Y-%m-%d %H:%M %Z")
+        return instant.astimezone(self.zone).strftime("%Y-%m-%d %H:%M %Z")
 
     def expiry(self, record: MemoryRecord) -> str:
         """When a memory expires, for a table cell: local time above how long from now."""
