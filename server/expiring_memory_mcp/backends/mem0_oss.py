@@ -68,7 +68,7 @@ class Mem0Backend(Backend):
         except self._errors as exc:
             self._failed = True
             logger.warning("%s: %s failed: %s", what, self._label.name, self._label.redact(repr(exc)))
-            raise self._label.unavailable(exc) from None
+            raise self._label.unavailable(exc) from exc
 
     def _reconnect(self) -> None:
         if self._postgres:
