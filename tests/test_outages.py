@@ -128,3 +128,38 @@ async def test_every_tool_names_a_postgres_outage_and_the_same_session_recovers_
     assert sorted(stored.values()) == sorted(
         ["The spare key is under the doormat", "Dentist on Thursday at 9", "Prefers aisle seats"]
     )  # nothing written twice, nothing half-written by the calls that were refused
+
+
+async def test_a_pgvector_store_built_with_another_embedder_is_refused_naming_the_embedder_to_configure(
+    tmp_path: Path, postgres: str, pg_collection: str, data_dir: Path, clock: FakeClock, embedder: Any
+) -> None:
+    """The mem0 backend cannot re-embed a store of Mem0's: a table made for 512-d vectors, opened with the bundled
+    384-d embedder, gives every tool a clear error saying which embedder setting to fix, not a hidden one."""
+    import psycopg
+
+    with psycopg.connect(postgres) as conn:  # as Mem0 made it for an embedder of 512 dimensions
+        conn.execute(f'CREATE TABLE "{pg_collection}" (id UUID PRIMARY KEY, vector vector(512), payload JSONB)')
+        conn.execute(
+            f'INSERT INTO "{pg_collection}" VALUES (gen_random_uuid(), %s::vector, %s::jsonb)',
+            (str([0.04] * 512), '{"user_id": "alice", "data": "Prefers window seats", "expires_ts": 253402300799}'),
+        )
+    config = tmp_path / "mem0.yaml"
+    config.write_text(
+        "vector_store:\n  provider: pgvector\n  config:\n"
+        f"    connection_string: '{postgres}'\n    collection_name: {pg_collection}\n"
+    )
+    settings = Settings(data_dir=data_dir, user_id="alice", backend="mem0", mem0_config=config)
+    service = make_service(settings, clock, embedder)
+    try:
+        async with Client(build_server(service, settings)) as client:
+            refusals = [
+                await call_error(client, "remember_permanent", content="Prefers aisle seats", memory_type="preference"),
+                await call_error(client, "recall", query="seats"),
+            ]
+    finally:
+        service.close()
+    for message in refusals:
+        assert "holds vectors of another size than this embedder makes" in message, message
+        assert "dimensions" in message and "512" in message and "384" in message, message
+        assert f"name the embedder it was built with in {config}" in message, message
+        assert "EXPIRING_MEMORY_EMBEDDER applies to the embedded backend only" in message, message

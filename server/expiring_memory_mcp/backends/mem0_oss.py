@@ -261,6 +261,11 @@ def open_mem0(settings: Settings, embedder: Embedder | None = None) -> Mem0Backe
         provider,
         (config.get("vector_store") or {}).get("config") or {},
         f"Check that it is running and reachable with the settings in {settings.mem0_config}.",
+        embedder_advice=(
+            f"A store cannot be embedded again here: name the embedder it was built with in {settings.mem0_config} "
+            "(EXPIRING_MEMORY_EMBEDDER applies to the embedded backend only), or give collection_name a new "
+            "collection."
+        ),
     )
     return Mem0Backend(
         memory,

@@ -3,6 +3,7 @@ message that names the store and what to check, without its credentials."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Mapping
 from typing import Any
@@ -11,6 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 from ..errors import Unavailable
 
 REDACTED = "***"
+_DIMENSIONS = re.compile(r"dimension|\bdim\b", re.IGNORECASE)  # pgvector, Qdrant, ...: a vector of the wrong size
 
 
 def store_errors() -> tuple[type[Exception], ...]:
@@ -39,10 +41,11 @@ class StoreLabel:
     """How a Mem0 vector store is named in messages (its provider and address, never its password), and the secrets
     of its config, which are blanked out of any driver message quoted."""
 
-    def __init__(self, provider: str, config: Mapping[str, Any], advice: str) -> None:
+    def __init__(self, provider: str, config: Mapping[str, Any], advice: str, *, embedder_advice: str = "") -> None:
         self.secrets = _secrets(config)
         self.name = f"the {provider} store at {_address(config)}" if _address(config) else f"the {provider} store"
         self.advice = advice
+        self.embedder_advice = embedder_advice  # what to do when the store's vectors come from another embedder
 
     def redact(self, text: str) -> str:
         for secret in self.secrets:
@@ -51,6 +54,11 @@ class StoreLabel:
 
     def unavailable(self, exc: BaseException) -> Unavailable:
         detail = self.redact(" ".join(str(exc).split()))[:300] or type(exc).__name__
+        if self.embedder_advice and _DIMENSIONS.search(detail):
+            return Unavailable(
+                f"The memory store could not be used: {self.name} holds vectors of another size than this embedder "
+                f"makes ({detail}), so it was built with another embedder. {self.embedder_advice} Nothing was changed."
+            )
         return Unavailable(
             f"The memory store could not be used: {self.name} failed ({detail}). {self.advice} Nothing was changed; "
             "the next call tries again."
