@@ -1,7 +1,8 @@
 """Postgres going away under a running server (the mem0 backend on pgvector): every tool names the outage in one
 clear line, never the password, and once Postgres is back the same session goes on, with nothing it acknowledged
 lost. The Postgres here is this module's own (the session's one is shared by other tests), stopped and started with
-pg_ctl."""
+pg_ctl. And a store the mem0 backend cannot use for another reason it cannot fix, one built with another embedder,
+is named as clearly."""
 
 from __future__ import annotations
 
