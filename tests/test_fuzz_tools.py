@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from expiring_memory_mcp.retention import iso, parse_iso
+from expiring_memory_mcp.retention import PERMANENT_TYPES, TEMPORARY_TYPES, iso, parse_iso
 from expiring_memory_mcp.rules import dedup_key
 from fuzz_expected import clean_text, expected_expiry, expiry_strategy, plain_number, valid_metadata, valid_type
 from fuzz_inputs import (
@@ -80,7 +80,9 @@ def test_fuzzed_remember_calls_store_exactly_what_was_asked_or_are_refused_clear
             stored_kind = valid_type(default_kind if kind is ABSENT else kind)
             expiry = None if permanent else expected_expiry(now, stored_kind or "", days, at)
             meta_ok = valid_metadata(None if meta is ABSENT else meta)
-            if stored_text is None or stored_kind is None or not meta_ok or expiry == "fail":
+            explicit = (days is not ABSENT and days is not None) or (at is not ABSENT and at.text is not None)
+            wrong_tool = stored_kind in (TEMPORARY_TYPES if permanent else () if explicit else PERMANENT_TYPES)
+            if stored_text is None or stored_kind is None or not meta_ok or expiry == "fail" or wrong_tool:
                 expect = "fail"
             elif expiry == "unknown" or (at is not ABSENT and at.text is None and days is ABSENT):
                 expect = "unknown"
@@ -207,11 +209,10 @@ def test_fuzzed_forget_and_renew_calls_touch_only_the_memory_they_name(service, 
         def replenish() -> None:
             while len(live) < 6:
                 n = next(counter)
-                tool = "remember_permanent" if n % 3 == 0 else "remember_temporary"
-                arguments = {
-                    "content": f"Replaceable memory number {n}",
-                    "memory_type": ["fact", "session", "chat", "reminder", "cache", "x-type"][n % 6],
-                }
+                permanent = n % 3 == 0  # each tool with types it takes
+                tool = "remember_permanent" if permanent else "remember_temporary"
+                kinds = ["fact", "x-type"] if permanent else ["session", "chat", "reminder", "cache", "x-type"]
+                arguments = {"content": f"Replaceable memory number {n}", "memory_type": kinds[n % len(kinds)]}
                 result = call(tool, arguments)
                 assert not result.is_error
                 live[result.structured_content["id"]] = result.structured_content

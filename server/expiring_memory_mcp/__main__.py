@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
 import sys
+import threading
 from functools import partial
 
 from .memories import MemoryService
@@ -22,6 +25,35 @@ def serve_options(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind with --http (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8765, help="port to bind with --http (default 8765)")
     return parser.parse_args(argv)
+
+
+ON_A_TERMINAL = (
+    "expiring-memory-mcp speaks MCP over stdin and stdout, and is waiting for a client such as Claude Desktop or "
+    "Claude Code to start it (Ctrl-C stops it). To look at or change the memory yourself, use its commands: "
+    "expiring-memory-mcp --help lists them (list, recall, remember, expiring, forget, renew, stats, export, ...).\n"
+)
+
+
+def stop_on_ctrl_c(service: MemoryService) -> None:
+    """Ctrl-C stops the stdio server at once and quietly, with exit code 130.
+
+    Python's KeyboardInterrupt cannot do that here: the SDK reads stdin in a worker thread that cannot be cancelled,
+    so the interrupt would wait for the next line of input and then print a long traceback. Instead the store is
+    closed, waiting at most two seconds for a call in flight to finish its write (should one take longer, the store
+    stays consistent anyway: SQLite's transactions survive `kill -9`, which the crash tests do at random moments),
+    and the process exits without unwinding the threads that still wait on stdin or on a store still opening.
+    A second Ctrl-C ends it at once."""
+
+    def stop(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        closing = threading.Thread(target=service.close, name="close-on-ctrl-c", daemon=True)
+        closing.start()
+        closing.join(timeout=2)
+        # No flushing here: the handler may have interrupted a write to stderr, and flushing it again would raise.
+        # The log handler flushes every line as it writes it.
+        os._exit(128 + signal.SIGINT)
+
+    signal.signal(signal.SIGINT, stop)
 
 
 def main() -> None:
@@ -53,6 +85,10 @@ def main() -> None:
         return
     from .app import build_server  # the MCP SDK takes a second to import: only when serving
 
+    stop_on_ctrl_c(service)
+    if sys.stdin.isatty():  # a person, not a client: say once what this is and where the commands are
+        sys.stderr.write(ON_A_TERMINAL)
+        sys.stderr.flush()
     service.start_loading()
     try:
         build_server(service, settings).run("stdio")

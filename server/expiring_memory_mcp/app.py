@@ -23,6 +23,7 @@ from .memories import MemoryService
 from .models import Deleted, MemoryList, MemoryRecord, RecallResult
 from .retention import PERMANENT_TYPES, TEMPORARY_TYPES
 from .settings import Settings
+from .stdio import Answering, stdio_server
 
 T = TypeVar("T")
 Ctx = Context[MemoryService, Any]
@@ -238,6 +239,14 @@ class MemoryServer(MCPServer[MemoryService]):
                 raise
             worded = explain(exc.__cause__, arguments, schemas[name])
             raise ToolError(f"Error executing tool {name}: {worded}") from exc.__cause__
+
+    async def run_stdio_async(self) -> None:
+        """As the SDK's, over streams that answer every request read before end-of-file on stdin, and answer a line
+        that is not JSON with a parse error (stdio.py)."""
+        async with stdio_server() as (read, write):
+            answering = Answering(read, write)
+            lowlevel = self._lowlevel_server  # the SDK's own run_stdio_async does the same, on the unwrapped streams
+            await lowlevel.run(answering.reading, answering.writing, lowlevel.create_initialization_options())
 
 
 def build_server(
