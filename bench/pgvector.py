@@ -12,7 +12,9 @@ filters={"user_id": ...})` with Mem0's own `expiration_date`, as a plain Mem0 se
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import tempfile
 import time
 import uuid
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 WORK = Path(tempfile.mkdtemp(prefix="expiring-memory-bench-pg-"))
+atexit.register(shutil.rmtree, WORK, ignore_errors=True)  # after main() has stopped Postgres, whatever happened
 os.environ["MEM0_TELEMETRY"] = "False"
 os.environ["MEM0_DIR"] = str(WORK / "mem0")
 

@@ -4,7 +4,9 @@ not a fixture lives in support.py."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -15,7 +17,9 @@ import pytest
 
 # Mem0 reads these once per process, at import: set them before anything can import it.
 os.environ["MEM0_TELEMETRY"] = "False"
-os.environ.setdefault("MEM0_DIR", tempfile.mkdtemp(prefix="expiring-memory-tests-mem0-"))
+if "MEM0_DIR" not in os.environ:  # Mem0's own files (it makes the folder at import): removed when the session ends
+    os.environ["MEM0_DIR"] = tempfile.mkdtemp(prefix="expiring-memory-tests-mem0-")
+    atexit.register(shutil.rmtree, os.environ["MEM0_DIR"], ignore_errors=True)
 for name in [n for n in os.environ if n.startswith("EXPIRING_MEMORY_") or n in ("MEM0_API_KEY", "MEM0_HOST")]:
     del os.environ[name]
 
