@@ -9,6 +9,7 @@ from typing import Any
 
 from ..errors import InvalidRequest
 from ..memories import MemoryService
+from ..retention import PERMANENT_TYPES, TEMPORARY_TYPES
 from .transfer import do_export, do_import
 from .views import View, count
 
@@ -29,9 +30,26 @@ def _expiry(args: argparse.Namespace, service: MemoryService) -> dict[str, Any]:
     }
 
 
+def _check_type_fits(kind: str, args: argparse.Namespace) -> None:
+    """The rule the MCP tools keep (app.py says why): a permanent type is kept for a while only when asked to, with
+    --ttl or --expires-at, and a temporary type is never made permanent here (`renew --permanent` does that)."""
+    kind = kind.strip().lower()
+    if not args.permanent and kind in PERMANENT_TYPES and args.ttl is None and args.expires_at is None:
+        raise InvalidRequest(
+            f"'{kind}' is a permanent type: add --permanent to keep it, or --ttl or --expires-at to keep it only "
+            "for a while. Nothing was stored."
+        )
+    if args.permanent and kind in TEMPORARY_TYPES:
+        raise InvalidRequest(
+            f"'{kind}' is a temporary type: leave out --permanent, or give a lasting type such as 'fact' "
+            f"(`renew ID --permanent` keeps a {kind} memory for good). Nothing was stored."
+        )
+
+
 def do_remember(args: argparse.Namespace, service: MemoryService, view: View) -> None:
     """Stores a memory and shows it."""
     kind = args.memory_type or ("preference" if args.permanent else "session")
+    _check_type_fits(kind, args)
     metadata = dict(args.metadata)
     view.memory(
         "Remembered:",

@@ -25,6 +25,23 @@ _SQLITE_HEADER = b"SQLite format 3\x00"
 _DAMAGED = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 
 
+# The service words a few refusals for the MCP tools; at the command line they name the commands instead.
+_TOOL_WORDS = (
+    (
+        "Use recall or expiring_soon to find current memory ids.",
+        f"Run `{PROG} list` or `{PROG} expiring` to find them.",
+    ),
+    ("use remember_permanent for lasting memories", "use `remember --permanent` for lasting memories"),
+)
+
+
+def cli_words(message: str) -> str:
+    """A refusal with the tools' names for things replaced by the command line's."""
+    for tool_words, command_words in _TOOL_WORDS:
+        message = message.replace(tool_words, command_words)
+    return message
+
+
 def error(message: str) -> None:
     """One line on stderr; stdout stays for results (and, when serving, for JSON-RPC alone)."""
     sys.stderr.write(f"{PROG}: error: {message}\n")
@@ -45,7 +62,7 @@ def explain(exc: Exception, settings: Settings | None) -> str:
         return damaged or f"database error: {exc}"
     if isinstance(exc, OSError):
         return f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)
-    return str(exc)
+    return cli_words(str(exc))
 
 
 def _unavailable(exc: Unavailable, settings: Settings, opening: BaseException | None) -> str:
@@ -55,7 +72,7 @@ def _unavailable(exc: Unavailable, settings: Settings, opening: BaseException | 
     if damaged:
         return damaged
     if opening is None or isinstance(opening, InvalidRequest | Unavailable):  # a backend's words for the caller
-        text, pointers = _SERVER_LOG.subn("", str(opening or exc))
+        text, pointers = _SERVER_LOG.subn("", cli_words(str(opening or exc)))
         return f"{text} {FULL_ERROR}" if pointers else text
     return (
         f"could not open the memory store ({settings.chosen_backend()} backend, data dir {settings.data_dir}): "

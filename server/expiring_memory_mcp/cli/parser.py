@@ -7,11 +7,13 @@ import json
 import math
 import re
 from datetime import timedelta
+from itertools import pairwise
 from typing import Any, NoReturn
 
 PROG = "expiring-memory-mcp"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "": 86400}
+DURATION_OPTIONS = ("--ttl", "--within")
 
 
 class UsageError(Exception):
@@ -22,12 +24,22 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, not argparse's usage block
         raise UsageError(f"{message} (see {self.prog} --help)")
 
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        # argparse reads `--ttl -3d` as an option without its value ("expected one argument"): say what is wrong.
+        given = list(args) if args is not None else []
+        for option, value in pairwise(given):
+            if option in DURATION_OPTIONS and value.startswith("-") and _DURATION.match(value[1:]):
+                self.error(f"argument {option}: durations are positive; use for example {option} {value[1:]}")
+        return super().parse_known_args(args, namespace)
+
 
 # -- argument types ---------------------------------------------------------------------------------
 
 
 def duration(text: str) -> timedelta:
     """30m, 12h, 7d, 2w, 90s, or a plain number of days (fractions allowed)."""
+    if text.strip().startswith("-") and _DURATION.match(text.strip()[1:]):
+        raise argparse.ArgumentTypeError(f"durations are positive; use for example {text.strip()[1:]}")
     match = _DURATION.match(text)
     try:
         if not match:
@@ -53,6 +65,14 @@ def metadata_pair(text: str) -> tuple[str, Any]:
         return key.strip(), value
     finite = not isinstance(parsed, float) or math.isfinite(parsed)
     return key.strip(), parsed if (parsed is None or isinstance(parsed, bool | int | float)) and finite else value
+
+
+def type_name(text: str) -> str:
+    """A memory type, or types separated by commas, as given; an empty one is refused, since it would silently mean
+    the default type (remember) or every type (the filters)."""
+    if not text.strip(" ,"):
+        raise argparse.ArgumentTypeError("the type is empty; give a type name such as session or preference")
+    return text
 
 
 def positive_int(text: str) -> int:
@@ -81,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--type",
         dest="types",
         action="append",
+        type=type_name,
         metavar="TYPE",
         help="only memories of this type (repeat, or separate with commas)",
     )
@@ -99,7 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
     remember = command("remember", "remember something; temporary by default, with its type's lifetime")
     remember.add_argument("content")
     remember.add_argument(
-        "--type", dest="memory_type", help="memory type (default: session, or preference with --permanent)"
+        "--type",
+        dest="memory_type",
+        type=type_name,
+        help="memory type (default: session, or preference with --permanent); a permanent type (preference, "
+        "account, fact, milestone) needs --permanent, or --ttl or --expires-at to keep it only for a while",
     )
     remember.add_argument(
         "--metadata",

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import InvalidRequest
-from .failures import error
+from .failures import cli_words, error
 from .views import View, count, plural
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def do_import(args: argparse.Namespace, service: MemoryService, view: View) -> i
                 outcome, _ = service.restore(**_entry(text))
                 counts[outcome] += 1
             except (InvalidRequest, UnicodeDecodeError) as exc:
-                message = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else str(exc)
+                message = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else cli_words(str(exc))
                 invalid.append({"line": number, "error": message})
     result = {
         "added": counts["added"],
@@ -77,9 +77,11 @@ def _entry(text: str) -> dict[str, Any]:
         raise InvalidRequest(f"not valid JSON ({exc})") from None
     if not isinstance(entry, dict):
         raise InvalidRequest("not a JSON object")
-    for key in ("content", "memory_type"):
-        if not isinstance(entry.get(key), str):
-            raise InvalidRequest(f"{key!r} must be a string")
+    for key, what in (("content", "the memory's text"), ("memory_type", 'its type, such as "session" or "fact"')):
+        if entry.get(key) is None:
+            raise InvalidRequest(f"{key!r} is missing; give {what}")
+        if not isinstance(entry[key], str):
+            raise InvalidRequest(f"{key!r} must be a string: {what}")
     if "expires_at" not in entry:
         raise InvalidRequest("'expires_at' is missing; give a time, or null for a permanent memory")
     for key in ("created_at", "expires_at"):
