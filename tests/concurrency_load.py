@@ -103,7 +103,7 @@ class Barrier:
 
 def shared_catalogue() -> list[tuple[str, str]]:
     rng = random.Random(7)
-    types = ["fact", "session", "chat", "preference"]
+    types = ["note", "topic", "entry", "item"]  # own types: both remember tools take them
     return [(sentence(rng, f"Shared note S{k}:"), types[k % len(types)]) for k in range(SHARED_TEXTS)]
 
 
@@ -188,7 +188,7 @@ async def drive(
 
     async def bursts() -> None:
         for b in range(BURSTS):
-            text, kind = f"Burst note B{b}: {' '.join(random.Random(b).sample(WORDS, 5))}", ["fact", "session"][b % 2]
+            text, kind = f"Burst note B{b}: {' '.join(random.Random(b).sample(WORDS, 5))}", ["note", "topic"][b % 2]
             await barrier.wait()
             tool = "remember_permanent" if rng.random() < 0.3 else "remember_temporary"
             record = await call(tool, content=text, memory_type=kind)

@@ -71,7 +71,8 @@ async def write_until_killed(server: RawServer, rng: random.Random, ledger: Ledg
             tool = rng.choice(["remember_temporary", "remember_permanent"])
             arguments: dict[str, Any] = {}
             if roll < 0.2:
-                text, arguments["memory_type"] = rng.choice(REPEATED), "fact"  # one memory, refreshed either way
+                # one memory, refreshed either way: an own type, which both remember tools take
+                text, arguments["memory_type"] = rng.choice(REPEATED), "note"
             elif roll < 0.26:
                 text, tool = f"Fleeting thought {rng.getrandbits(48):x} number {n}", "remember_temporary"
                 arguments["expires_in_days"] = SHORT_LIFE_DAYS
@@ -158,7 +159,7 @@ async def test_kill_9_during_writes_never_loses_an_acknowledged_write_or_leaves_
 
         async with RawServer.running(env, tmp_path / "server.log") as server:  # and once more, to a clean exit
             for text, memory_id in ledger.repeated_ids.items():
-                assert ok(await server.call("remember_permanent", content=text, memory_type="fact"))["id"] == memory_id
+                assert ok(await server.call("remember_permanent", content=text, memory_type="note"))["id"] == memory_id
         check_after_crash(data_dir, ledger)
 
     assert sum(1 for acks in ledger.acks_per_round if acks) >= ROUNDS // 2, ledger.acks_per_round  # killed mid-loop
