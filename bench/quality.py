@@ -2,8 +2,9 @@
 
     python -m bench.quality                  # every set and configuration, writes bench/QUALITY.md
     python -m bench.quality --scale smoke    # a slice, for CI: bench/out/QUALITY-smoke.md
+    python -m bench.quality --sets realtalk --realtalk ../shared/realtalk   # real people's chats, read from a path
 
-Each set is stored once per embedder and keyword-index variant, through `remember_permanent` over an in-memory MCP
+Each set is stored once per embedder and keyword-index variant, through `remember_permanent` (`remember_temporary` for a temporary type) over an in-memory MCP
 session (one per user), and then queried with `recall(limit=10)` by every ranking configuration, each on a server
 opened afresh on that data with its own settings. R@k is the share of a query's relevant memories in the top k
 (for `bench/data`, whose relevant memories are alternatives, whether any of them is); MRR uses the first relevant.
@@ -26,7 +27,7 @@ from typing import Any
 import anyio
 
 from bench.common import ROOT
-from bench.retrieval import SETS, K, Query, RetrievalSet, Scores, by, score
+from bench.retrieval import REALTALK, SETS, K, Query, RetrievalSet, Scores, by, realtalk, score
 
 __all__ = ["SETS", "K", "Query", "RetrievalSet", "Scores", "by", "score"]
 
@@ -66,6 +67,16 @@ def embedder_for(settings: Any) -> Any:
     return _EMBEDDERS[name]
 
 
+def remember(content: str, memory_type: str) -> tuple[str, dict[str, Any]]:
+    """The tool call that stores a set's memory: `remember_permanent`, or for a temporary type (which that tool
+    refuses) `remember_temporary` with the longest expiry, which no measurement outlives."""
+    from expiring_memory_mcp.retention import TEMPORARY_TYPES
+
+    if memory_type in TEMPORARY_TYPES:
+        return "remember_temporary", {"content": content, "memory_type": memory_type, "expires_in_days": 3650}
+    return "remember_permanent", {"content": content, "memory_type": memory_type}
+
+
 async def store(data_dir: Path, retrieval: RetrievalSet, **settings: Any) -> dict[str, str]:
     """Every memory of the set remembered through the tool; returns the server's id for each set id."""
     from mcp import Client
@@ -77,9 +88,9 @@ async def store(data_dir: Path, retrieval: RetrievalSet, **settings: Any) -> dic
         for user in retrieval.users():
             async with Client(build_server(service.for_user(user), config)) as client:
                 for memory in (m for m in retrieval.memories if m.user == user):
-                    result = await client.call_tool(
-                        "remember_permanent", {"content": memory.content, "memory_type": memory.memory_type}
-                    )
+                    result = await client.call_tool(*remember(memory.content, memory.memory_type))
+                    if result.is_error:
+                        raise RuntimeError(f"storing {memory.id} failed: {result.content}")
                     ids[result.structured_content["id"]] = memory.id  # type: ignore[index]
     return ids
 
@@ -106,12 +117,12 @@ async def rank_all(data_dir: Path, retrieval: RetrievalSet, ids: dict[str, str],
 # -- the configurations --------------------------------------------------------------------------------
 
 RANKINGS: list[tuple[str, dict[str, Any]]] = [
-    ("**default**: hybrid (w = 0.45 with minilm, 0.3 with the multilingual embedders)", {}),
+    ("**default**: hybrid (½ meaning + ½ words, with context and floor)", {}),
     ("keyword only (BM25)", {"recall_ranking": "keyword"}),
     ("dense only (cosine)", {"recall_ranking": "dense"}),
     ("relative: cosine + 0.5 × BM25 / best BM25", {"recall_ranking": "relative", "recall_keyword_weight": 1 / 3}),
     ("reciprocal-rank fusion (k = 60)", {"recall_ranking": "rrf"}),
-    ("hybrid, w = 0.3", {"recall_keyword_weight": 0.3}),
+    ("hybrid, w = 0.4", {"recall_keyword_weight": 0.4}),
     ("hybrid, w = 0.6", {"recall_keyword_weight": 0.6}),
 ]
 BEFORE = [("before: Mem0's fusion (dense candidates, cosine + sigmoid of 0.5 × BM25)", {})]
@@ -239,6 +250,11 @@ async def rankings(
     return results
 
 
+def half(query: Query) -> str:
+    """REALTALK's two halves, the folds the ranking is tuned and reported on: chats 1–5 and 6–10."""
+    return "chats 1–5" if int(query.user.split("-")[1]) <= 5 else "chats 6–10"
+
+
 def per_kind(
     retrieval: RetrievalSet, results: dict[str, list[list[str]]], key: Callable[[Query], str], title: str
 ) -> list[str]:
@@ -284,6 +300,8 @@ async def main_async(
             configs = BEFORE if before else RANKINGS if scale == "full" else RANKINGS[:3]
             results = await rankings(retrieval, embedder, configs, out)
             out += per_kind(retrieval, results, lambda q: q.kind, "By kind of question:")
+            if name == "realtalk":
+                out += per_kind(retrieval, results, half, "By half (chats 1–5 and 6–10; see bench/tune.py):")
             if name == "multilingual":
                 out += per_kind(retrieval, results, lambda q: q.lang, "By language:")
                 paraphrase = RetrievalSet(
@@ -302,7 +320,10 @@ async def main_async(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", choices=("smoke", "full"), default="full")
-    parser.add_argument("--sets", nargs="+", choices=list(SETS), default=list(SETS))
+    parser.add_argument("--sets", nargs="+", choices=list(SETS), help="default: every set (realtalk if found)")
+    parser.add_argument(
+        "--realtalk", type=Path, help=f"the REALTALK chats (Chat_*.json); default {REALTALK} when it exists"
+    )
     parser.add_argument("--embedders", nargs="+", default=["minilm"])
     parser.add_argument("--out", type=Path)
     parser.add_argument("--keyword-variants", action="store_true", help="measure keyword-index variants instead")
@@ -313,6 +334,10 @@ def main() -> None:
         "goes first on the import path), such as the previous release, with its one configuration",
     )
     args = parser.parse_args()
+    if args.realtalk:
+        SETS["realtalk"] = partial(realtalk, args.realtalk)
+    found = (args.realtalk or REALTALK).is_dir()
+    sets = args.sets or [name for name in SETS if name != "realtalk" or found]
     global WORK
     WORK = Path(tempfile.mkdtemp(prefix="expiring-memory-quality-"))
     os.environ["MEM0_TELEMETRY"] = "False"
@@ -324,7 +349,7 @@ def main() -> None:
         anyio.run(
             main_async,
             args.scale,
-            args.sets,
+            sets,
             args.embedders,
             args.out or default,
             bool(args.code),

@@ -4,10 +4,14 @@ whether any of them is); MRR uses the first relevant memory."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from bench.common import DATA, load_jsonl
+from bench.common import DATA, ROOT, load_jsonl
+from expiring_memory_mcp.rules import dedup_key
 
 K = (1, 5, 10)
 
@@ -81,10 +85,51 @@ def multilingual() -> RetrievalSet:
     return RetrievalSet("multilingual", memories, queries)
 
 
+# REALTALK (arXiv 2502.13270): ten real 21-day chats, read from a path, never copied into the project.
+REALTALK = ROOT.parent / "shared" / "realtalk"
+CATEGORIES = {1: "fact", 2: "date", 3: "inference"}
+
+
+def realtalk(folder: Path | None = None) -> RetrievalSet:
+    """REALTALK by its README's protocol: each chat is one user; every message with text is one `fact` memory,
+    "<speaker>: <clean_text>", with its `dia_id` as the set id; each question whose evidence names messages of its
+    chat asks for them. The chat's number orders the users ("chat-01" ... "chat-10") and names the halves."""
+    folder = folder or REALTALK
+    memories: list[Memory] = []
+    queries: list[Query] = []
+    paths = sorted(folder.glob("Chat_*.json"), key=lambda p: int(p.name.split("_")[1]))
+    if not paths:
+        raise FileNotFoundError(f"no REALTALK chats (Chat_*.json) in {folder}")
+    for path in paths:
+        user = f"chat-{int(path.name.split('_')[1]):02d}"
+        chat = json.loads(path.read_text())
+        first: dict[str, str] = {}  # a message's dia_id -> the id of the memory that holds its text
+        held: dict[str, str] = {}  # the server's dedup key -> that memory's id
+        for key in sorted((k for k in chat if re.fullmatch(r"session_\d+", k)), key=lambda k: int(k.split("_")[1])):
+            for message in chat[key]:
+                text = str(message.get("clean_text") or "").strip()
+                if not text:
+                    continue
+                content = f"{message['speaker']}: {text}"
+                # The server refreshes a memory remembered again word for word (rules.dedup_key) instead of adding a
+                # second: a repeated message ("Emi: Haha") is the one memory, and answers for each of its dia_ids.
+                memory_id = held.setdefault(dedup_key(content), f"{user}/{message['dia_id']}")
+                if memory_id == f"{user}/{message['dia_id']}":
+                    memories.append(Memory(user, memory_id, content, "fact"))
+                first[message["dia_id"]] = memory_id
+        for qa in chat.get("qa", []):
+            gold = tuple(dict.fromkeys(first[e] for e in qa.get("evidence") or [] if e in first))
+            if gold:
+                kind = CATEGORIES.get(qa.get("category"), str(qa.get("category")))
+                queries.append(Query(user, qa["question"], gold, kind))
+    return RetrievalSet("realtalk", memories, queries)
+
+
 SETS: dict[str, Callable[[], RetrievalSet]] = {
     "bench/data": classic,
     "conversations": conversations,
     "multilingual": multilingual,
+    "realtalk": realtalk,
 }
 
 

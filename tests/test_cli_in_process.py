@@ -115,7 +115,7 @@ def test_tables_and_json_for_the_other_commands(run, clock) -> None:
 
     _, table = run("recall", "green tea", "--type", "preference")
     assert re.search(r"Score +Type +Expires +Content / id\n", table)
-    assert re.search(r"0\.\d\d +preference +permanent +Prefers green tea\n", table), table
+    assert re.search(r"[01]\.\d\d +preference +permanent +Prefers green tea\n", table), table
     assert "[bold]Not markup[/bold] :smile:" in run("list", "--type", "chat,session")[1]
     assert run("list", "--limit", "1", "--json")[1].count('"id"') == 1
 

@@ -8,104 +8,130 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from expiring_memory_mcp.store.fusion import Candidate, Ranking, fuse, keyword_evidence
+from expiring_memory_mcp.store.fusion import Candidate, Ranking, fuse, idf, local_bm25
 
 HYBRID = Ranking()
-RARE = math.log(999.5 / 1.5)  # the weight of a word only one of 1,000 memories has
+FULL = 10.0  # a query's full keyword weight: a memory with BM25 10 holds all of its words
 
 
 def keys(ranked: list[tuple[int, float]]) -> list[int]:
     return [key for key, _ in ranked]
 
 
-def test_a_memory_found_only_by_a_rare_word_outranks_weak_meaning_matches() -> None:
-    candidates = [Candidate(1, 0.35), Candidate(2, 0.30), Candidate(3, 0.02, bm25=RARE)]
-    ranked = fuse(candidates, HYBRID, rare=RARE, words=1)
-    assert keys(ranked)[0] == 3
+def test_a_memory_holding_the_query_words_outranks_one_only_a_little_closer_in_meaning() -> None:
+    candidates = [Candidate(1, 0.40), Candidate(2, 0.35, bm25=0.6 * FULL)]
+    assert keys(fuse(candidates, HYBRID, full=FULL)) == [2, 1]
 
 
-def test_a_memory_found_only_by_meaning_keeps_its_place_among_keyword_matches() -> None:
-    candidates = [Candidate(1, 0.9), Candidate(2, 0.2, bm25=0.3 * RARE), Candidate(3, 0.1, bm25=0.2 * RARE)]
-    assert keys(fuse(candidates, HYBRID, rare=RARE, words=6)) == [1, 2, 3]
+def test_a_memory_found_only_by_meaning_keeps_its_place_above_weak_word_matches() -> None:
+    candidates = [Candidate(1, 0.9), Candidate(2, 0.3, bm25=0.2 * FULL), Candidate(3, 0.25, bm25=0.1 * FULL)]
+    assert keys(fuse(candidates, HYBRID, full=FULL)) == [1, 2, 3]
 
 
-def test_with_no_shared_word_anywhere_the_score_is_the_cosine() -> None:
-    ranked = fuse([Candidate(1, 0.4), Candidate(2, 0.7), Candidate(3, -0.2)], HYBRID, rare=RARE, words=3)
-    assert ranked == [(2, pytest.approx(0.7)), (1, pytest.approx(0.4)), (3, 0.0)]
+def test_meaning_counts_relative_to_the_closest_memory() -> None:
+    low = fuse([Candidate(1, 0.4), Candidate(2, 0.3)], HYBRID, full=FULL)
+    high = fuse([Candidate(1, 0.8), Candidate(2, 0.6)], HYBRID, full=FULL)
+    assert [s for _, s in low] == pytest.approx([0.5, 0.375])
+    assert [s for _, s in high] == pytest.approx([0.5, 0.375])
+
+
+def test_a_memory_holding_every_query_word_and_closest_in_meaning_scores_one() -> None:
+    assert fuse([Candidate(1, 0.7, bm25=2 * FULL)], HYBRID, full=FULL) == [(1, pytest.approx(1.0))]
+
+
+def test_what_plainly_does_not_answer_is_under_the_floor() -> None:
+    # 'z' and "Browsing electronics deals" against "airplane seat": cosines 0.21 and 0.17, no shared word.
+    assert fuse([Candidate(1, 0.21), Candidate(2, 0.17)], HYBRID, full=FULL) == []
+    assert keys(fuse([Candidate(1, 0.23), Candidate(2, 0.17, bm25=0.1 * FULL)], HYBRID, full=FULL)) == [1, 2]
+
+
+def test_a_reply_borrows_most_of_the_score_of_the_question_before_it_but_never_outranks_it() -> None:
+    question, reply, other = Candidate(1, 0.8, bm25=0.8 * FULL), Candidate(2, 0.1), Candidate(3, 0.5, bm25=0.2 * FULL)
+    alone = fuse([question, reply, other], HYBRID, full=FULL)
+    assert keys(alone) == [1, 3]  # the reply alone is under the floor
+    ranked = fuse([question, reply, other], HYBRID, full=FULL, neighbours={2: [question], 1: [reply]})
+    assert keys(ranked) == [1, 2, 3]
+    assert dict(ranked)[2] == pytest.approx(0.8 * dict(ranked)[1])
+
+
+def test_context_is_the_hybrids_alone_and_can_be_switched_off() -> None:
+    question, reply = Candidate(1, 0.8, bm25=FULL), Candidate(2, 0.3)
+    for ranking in (Ranking(context=0.0), Ranking("dense"), Ranking("keyword"), Ranking("relative")):
+        scores = dict(fuse([question, reply], ranking, full=FULL, neighbours={2: [question]}))
+        assert scores.get(2, 0.0) < 0.5 * scores[1]
 
 
 def test_empty_sides_give_nothing_or_one_side_alone() -> None:
-    assert fuse([], HYBRID, rare=RARE, words=2) == []
-    only_keywords = fuse([Candidate(1, 0.0, bm25=2 * RARE), Candidate(2, 0.0, bm25=RARE)], HYBRID, rare=RARE, words=1)
-    assert keys(only_keywords) == [1, 2] and all(score > 0 for _, score in only_keywords)
+    assert fuse([], HYBRID, full=FULL) == []
+    only_words = fuse([Candidate(1, 0.0, bm25=FULL), Candidate(2, 0.0, bm25=0.5 * FULL)], HYBRID, full=FULL)
+    assert keys(only_words) == [1, 2]
+    no_words_anywhere = fuse([Candidate(1, 0.4), Candidate(2, 0.7)], HYBRID, full=0.0)
+    assert keys(no_words_anywhere) == [2, 1]
 
 
 def test_ties_keep_the_order_they_came_in() -> None:
-    candidates = [Candidate(k, 0.5, bm25=RARE) for k in (7, 3, 9)]
+    candidates = [Candidate(k, 0.5, bm25=FULL) for k in (7, 3, 9)]
     for ranking in (HYBRID, Ranking("relative"), Ranking("dense"), Ranking("keyword")):
-        assert keys(fuse(candidates, ranking, rare=RARE, words=2)) == [7, 3, 9]
+        assert keys(fuse(candidates, ranking, full=FULL)) == [7, 3, 9]
 
 
-def test_keyword_evidence_is_zero_without_a_shared_word_and_approaches_one_with_many() -> None:
-    assert keyword_evidence(0.0, RARE, 3) == 0.0
-    assert keyword_evidence(-1.0, RARE, 3) == 0.0
-    assert 0.99 < keyword_evidence(10 * RARE, RARE, 3) < 1.0
-    assert keyword_evidence(0.5 * RARE, RARE, 1) < keyword_evidence(RARE, RARE, 1) < keyword_evidence(2 * RARE, RARE, 1)
+def test_a_term_in_every_memory_searched_weighs_nothing_however_rare_it_is_in_the_file() -> None:
+    # "emi" is in all three of this user's memories (a speaker's name) and in 3 of the file's 1,000 rows; "ramen"
+    # in one of them. Each share is the term's weight in the file (once, at an average length).
+    shares = [{1: idf(1000, 3), 2: idf(1000, 3), 3: idf(1000, 3)}, {2: idf(1000, 1)}]
+    scores, full = local_bm25(shares, in_file=[3, 1], rows_in_file=1000, searched=3)
+    assert scores[1] == pytest.approx(0.0, abs=1e-5)
+    assert scores[2] == pytest.approx(idf(3, 1), abs=1e-5) and full == pytest.approx(idf(3, 1), abs=1e-5)
 
 
-def test_a_longer_question_needs_more_shared_words_before_they_count() -> None:
-    assert keyword_evidence(RARE, RARE, 1) > 0.5 > keyword_evidence(RARE, RARE, 8)
+def test_local_weights_equal_fts5_weights_when_the_user_is_the_whole_file() -> None:
+    shares = [{1: 2.5, 3: 1.0}, {3: 4.0}]
+    scores, full = local_bm25(shares, in_file=[2, 1], rows_in_file=50, searched=50)
+    assert scores == pytest.approx({1: 2.5, 3: 5.0})
+    assert full == pytest.approx(idf(50, 2) + idf(50, 1))
 
 
-def test_the_same_shared_words_count_the_same_in_a_small_store_and_a_large_one() -> None:
-    small, large = math.log(99.5 / 1.5), math.log(99_999.5 / 1.5)
-    assert keyword_evidence(small, small, 2) == pytest.approx(keyword_evidence(large, large, 2))
-
-
-def test_a_query_of_thousands_of_words_needs_them_all_and_does_not_overflow() -> None:
-    assert keyword_evidence(RARE, RARE, 5000) < 1e-300
-    assert keyword_evidence(1e9 * RARE, RARE, 5000) == 1.0
-
-
-def test_a_tiny_store_does_not_blow_up_the_scale() -> None:
-    assert 0.0 < keyword_evidence(0.5, 0.0, 1) < 1.0
+def test_fts5_weights_follow_its_formula() -> None:
+    assert idf(1000, 1) == pytest.approx(math.log(999.5 / 1.5))
+    assert idf(10, 9) == 1e-6  # a term in most rows weighs (almost) nothing, never less
 
 
 def test_reciprocal_rank_fusion_gives_first_on_both_sides_a_full_score() -> None:
-    ranked = fuse([Candidate(1, 0.9, bm25=5.0), Candidate(2, 0.5, bm25=1.0)], Ranking("rrf"), rare=RARE, words=2)
+    ranked = fuse([Candidate(1, 0.9, bm25=5.0), Candidate(2, 0.5, bm25=1.0)], Ranking("rrf"), full=FULL)
     assert ranked[0] == (1, pytest.approx(1.0))
 
 
 def test_dense_and_keyword_ranking_use_one_side_only() -> None:
-    candidates = [Candidate(1, 0.9), Candidate(2, 0.1, bm25=RARE)]
-    assert keys(fuse(candidates, Ranking("dense"), rare=RARE, words=1)) == [1, 2]
-    keyword = fuse(candidates, Ranking("keyword"), rare=RARE, words=1)
+    candidates = [Candidate(1, 0.9), Candidate(2, 0.1, bm25=FULL)]
+    assert keys(fuse(candidates, Ranking("dense"), full=FULL)) == [1, 2]
+    keyword = fuse(candidates, Ranking("keyword"), full=FULL)
     assert keys(keyword) == [2, 1] and keyword[1][1] == 0.0
 
 
-def test_an_unknown_method_or_weight_is_refused() -> None:
+def test_an_unknown_method_weight_or_context_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown ranking method"):
         Ranking("bm42")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="between 0 and 1"):
         Ranking(keyword_weight=1.5)
+    with pytest.raises(ValueError, match="below 1"):
+        Ranking(context=1.0)
 
 
 @given(
     st.lists(st.tuples(st.floats(-1, 1), st.floats(0, 1e6, allow_nan=False)), min_size=1, max_size=30),
     st.sampled_from(["hybrid", "relative", "rrf", "dense", "keyword"]),
-    st.floats(0, 20),
-    st.integers(0, 5000),
+    st.floats(0, 1e3),
+    st.dictionaries(st.integers(0, 29), st.lists(st.integers(0, 29), max_size=2), max_size=10),
 )
 def test_every_score_lies_in_the_unit_range_and_comes_best_first(
-    evidence: list[tuple[float, float]], method: str, rare: float, words: int
+    evidence: list[tuple[float, float]], method: str, full: float, around: dict[int, list[int]]
 ) -> None:
-    ranked = fuse(
-        [Candidate(k, c, b) for k, (c, b) in enumerate(evidence)],
-        Ranking(method),
-        rare=rare,  # type: ignore[arg-type]
-        words=words,
-    )
+    candidates = [Candidate(k, c, b) for k, (c, b) in enumerate(evidence)]
+    context = {k: [candidates[n] for n in found if n < len(candidates)] for k, found in around.items()}
+    ranked = fuse(candidates, Ranking(method), full=full, neighbours=context)  # type: ignore[arg-type]
     scores = [score for _, score in ranked]
-    assert sorted(keys(ranked)) == list(range(len(evidence)))
+    assert set(keys(ranked)) <= set(range(len(evidence))) and len(set(keys(ranked))) == len(ranked)
+    if method != "hybrid":  # only the hybrid has a floor
+        assert sorted(keys(ranked)) == list(range(len(evidence)))
     assert all(0.0 <= s <= 1.0 for s in scores)
     assert scores == sorted(scores, reverse=True)

@@ -12,7 +12,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .retention import RetentionPolicy
-from .store.fusion import KEYWORD_WEIGHTS, Method, Ranking
+from .store.fusion import KEYWORD_WEIGHT, Method, Ranking
 
 Days = Annotated[float, Field(gt=0, le=36500)]
 EmbedderName = Literal["minilm", "use-multilingual", "e5-multilingual"]  # the keys of embedder.EMBEDDERS
@@ -62,16 +62,15 @@ class Settings(BaseSettings):
     )
     recall_ranking: Method = Field(
         default="hybrid",
-        description="How the embedded store ranks recall: hybrid (meaning and keywords fused), relative (keywords "
-        "relative to the query's best match), rrf (reciprocal-rank fusion), dense (meaning only) or keyword (BM25 "
-        "only). Other backends rank as Mem0 does.",
+        description="How the embedded store ranks recall: hybrid (meaning and keywords fused, with context and a "
+        "floor), relative (keywords relative to the query's best match), rrf (reciprocal-rank fusion), dense "
+        "(meaning only) or keyword (BM25 only). Other backends rank as Mem0 does.",
     )
     recall_keyword_weight: float | None = Field(
         default=None,
         ge=0,
         le=1,
-        description="In hybrid ranking, the weight of keywords against meaning (0 to 1). Unset: 0.45 with minilm, "
-        "0.3 with the multilingual embedders.",
+        description="In hybrid ranking, the weight of keywords against meaning (0 to 1). Unset: 0.5, equal halves.",
     )
 
     backend: Literal["embedded", "mem0", "platform"] | None = Field(
@@ -157,7 +156,7 @@ class Settings(BaseSettings):
 
     def ranking(self) -> Ranking:
         weight = self.recall_keyword_weight
-        return Ranking(self.recall_ranking, KEYWORD_WEIGHTS[self.embedder] if weight is None else weight)
+        return Ranking(self.recall_ranking, KEYWORD_WEIGHT if weight is None else weight)
 
     def retention(self) -> RetentionPolicy:
         return RetentionPolicy(

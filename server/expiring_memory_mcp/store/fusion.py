@@ -1,49 +1,65 @@
 """How recall ranks: the meaning (dense) and keyword (BM25) evidence for each candidate, fused into one score.
 
-Pure: no I/O. The store gathers candidates from both sides, gives every candidate both its exact cosine with the
-query and its exact BM25 score, and asks `fuse` for the order. The default, `hybrid`:
+Pure: no I/O. The store gives every candidate its exact cosine with the query and its BM25 score over the memories
+searched (`local_bm25`), and, for the default, the same two for the memories stored just before and after it. The
+default, `hybrid`:
 
-    score = (1 - w) * cosine + w * keyword,    keyword = logistic(1.5 * (bm25 / rare - bar))
+    score = ½ × cosine / best cosine + ½ × words,      words = min(1, BM25 / the query's full weight)
 
-- `rare` is the BM25 weight of a word that only one memory in the store has, so `bm25 / rare` counts how many of
-  the query's rare words a memory shares, whatever the size of the store (raw BM25 grows with it).
-- `w` is 0.45 with the default embedder, 0.3 with the multilingual ones, whose meaning side is stronger.
-- `bar` rises with the length of the query (0.6 + 0.3 per word): a long question needs more shared words before
-  they count, a one-word lookup of a name or a number needs one.
-- A memory that shares no word with the query has keyword 0. When no memory shares a word with the query at all,
-  the score is the cosine alone.
+- **words** is the share of the query's keyword weight that the memory holds: 1 when it has every query term once
+  (at an average length), ½ when it has the terms that make up half the weight. Each term weighs what BM25 gives
+  it (its IDF) *among the memories searched*, the user's own, so a name in every message of a chat (its speaker)
+  weighs nothing, and what other users of the same file store never changes your ranking.
+- **cosine / best cosine** says how close in meaning a memory is compared with the closest one: the embedder puts
+  the best answer to one question at 0.3 and to another at 0.8, so raw cosines are on no common scale with words.
+- **Equal halves**: neither side is trusted more. On real conversations (REALTALK) the halves and the weights
+  around them (0.4 to 0.6) measure within 0.01 of each other; the assistant-written sets want less keyword weight.
+- **Context**: a memory then takes `max(its score, 0.8 × a neighbour's)`, its neighbours being the memories of the
+  same type stored just before and after it within 30 minutes: the turns of one conversation, remembered one after
+  another. An answer rarely repeats the question's words ("Are you seeing anyone?" "Two years in May"), and a
+  neighbour never outranks the memory that lent it its score. 0.8 was chosen on REALTALK by cross-validation over
+  its halves (bench/tune.py); 30 minutes is what one sitting takes.
+- **Floor**: a memory is returned only if `(cosine + words) / 2`, or 0.8 × a neighbour's, is at least 0.11: one that
+  shares no word with the query needs a cosine of 0.22, above what unrelated short texts get (0.17 to 0.21). 0.11 is
+  the highest floor that costs no set more than 0.01 of R@10 (bench/QUALITY.md).
 
-So the score lies in [0, 1]: the cosine, raised by shared rare words and lowered (by at most w) for lacking them.
-The constants were chosen on the retrieval sets in bench/data (see bench/RESULTS.md).
+The other methods are for measuring the parts: `dense` (cosine), `keyword` (BM25 over the best match's), `relative`
+and `rrf`; they take no context and no floor (Mem0's threshold of 0.1 applies).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 Method = Literal["hybrid", "relative", "rrf", "dense", "keyword"]
 METHODS: tuple[Method, ...] = ("hybrid", "relative", "rrf", "dense", "keyword")
 RRF_K = 60  # the usual reciprocal-rank constant
-BAR, BAR_PER_WORD, STEEPNESS = 0.6, 0.3, 1.5
-# The best keyword weight depends on how good the embedder is alone (measured in bench/RESULTS.md).
-KEYWORD_WEIGHTS = {"minilm": 0.45, "use-multilingual": 0.3, "e5-multilingual": 0.3}
+CONTEXT_SHARE = 0.8  # what a neighbour lends of its score (bench/tune.py)
+CONTEXT_SECONDS = 30 * 60  # how close in time two memories are to be neighbours: one sitting
+FLOOR = 0.11  # the least (cosine + words) / 2 a returned memory has (bench/QUALITY.md)
+KEYWORD_WEIGHT = 0.5  # equal halves, whatever the embedder (bench/QUALITY-EMBEDDERS.md)
 
 
 @dataclass(frozen=True)
 class Ranking:
-    """How recall ranks; `keyword_weight` is w in the hybrid blend."""
+    """How recall ranks; `keyword_weight` is the weight of words in the hybrid blend, `context` a neighbour's share
+    and `floor` the least evidence a returned memory has (both the hybrid's alone)."""
 
     method: Method = "hybrid"
-    keyword_weight: float = 0.45
+    keyword_weight: float = KEYWORD_WEIGHT
+    context: float = CONTEXT_SHARE
+    floor: float = FLOOR
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise ValueError(f"unknown ranking method {self.method!r}; use one of {', '.join(METHODS)}")
         if not 0.0 <= self.keyword_weight <= 1.0:
             raise ValueError("keyword_weight must be between 0 and 1")
+        if not 0.0 <= self.context < 1.0:
+            raise ValueError("context must be at least 0 and below 1")
 
     @property
     def uses_keywords(self) -> bool:
@@ -52,6 +68,10 @@ class Ranking:
     @property
     def uses_vectors(self) -> bool:
         return self.method != "keyword"
+
+    @property
+    def uses_context(self) -> bool:
+        return self.method == "hybrid" and self.context > 0
 
 
 @dataclass(frozen=True)
@@ -63,12 +83,43 @@ class Candidate:
     bm25: float = 0.0
 
 
-def fuse(candidates: Sequence[Candidate], ranking: Ranking, *, rare: float, words: int) -> list[tuple[int, float]]:
-    """Every candidate, best first, with a score in [0, 1]; ties keep the input order.
+def idf(rows: int, having: int) -> float:
+    """A term's weight as FTS5's BM25 computes it, among `rows` documents of which `having` have the term."""
+    return max(math.log((rows - having + 0.5) / (having + 0.5)), 1e-6)
 
-    `rare` is the BM25 weight of a word only one memory has, `words` the number of words in the query. Nothing is
-    dropped here: the caller's threshold on the score decides what is a match.
-    """
+
+def local_bm25(
+    shares: Sequence[Mapping[int, float]], in_file: Sequence[int], rows_in_file: int, searched: int
+) -> tuple[dict[int, float], float]:
+    """BM25 with each term weighed among the memories searched instead of the whole file, and the query's full
+    weight (the sum of its terms' weights).
+
+    `shares[t]` is FTS5's BM25 share of term t for each searched row that has it, computed with the term's weight in
+    the whole file (`in_file[t]` of `rows_in_file` rows have it); it is re-weighed by the term's weight among the
+    `searched` rows, of which `len(shares[t])` have it."""
+    scores: dict[int, float] = {}
+    full = 0.0
+    for matches, having in zip(shares, in_file, strict=True):
+        weight = idf(searched, len(matches))
+        full += weight
+        scale = weight / idf(rows_in_file, having)
+        for key, share in matches.items():
+            scores[key] = scores.get(key, 0.0) + share * scale
+    return scores, full
+
+
+def fuse(
+    candidates: Sequence[Candidate],
+    ranking: Ranking,
+    *,
+    full: float,
+    neighbours: Mapping[int, Sequence[Candidate]] | None = None,
+) -> list[tuple[int, float]]:
+    """The candidates, best first, with a score in [0, 1]; ties keep the input order.
+
+    `full` is the query's full keyword weight (see `local_bm25`), `neighbours` each candidate's neighbours' evidence
+    (the hybrid's context). The hybrid drops what is under its floor; the other methods drop nothing (the caller's
+    threshold on the score decides)."""
     match ranking.method:
         case "rrf":
             scores = _reciprocal_ranks(candidates)
@@ -81,21 +132,35 @@ def fuse(candidates: Sequence[Candidate], ranking: Ranking, *, rare: float, word
         case "dense":
             scores = [_unit(c.cosine) for c in candidates]
         case _:
-            weight = ranking.keyword_weight if any(c.bm25 > 0 for c in candidates) else 0.0
-            scores = [
-                (1 - weight) * _unit(c.cosine) + weight * keyword_evidence(c.bm25, rare, words) for c in candidates
-            ]
+            return _hybrid(candidates, ranking, full, neighbours or {})
     order = sorted(range(len(candidates)), key=lambda i: -scores[i])
     return [(candidates[i].key, _unit(scores[i])) for i in order]
 
 
-def keyword_evidence(bm25: float, rare: float, words: int) -> float:
-    """How sure a BM25 score is that a memory shares the query's rare words, in [0, 1); 0 for no shared word."""
-    if bm25 <= 0:
-        return 0.0
-    shared = bm25 / max(rare, 1.0)
-    exponent = -STEEPNESS * (shared - (BAR + BAR_PER_WORD * words))
-    return 1.0 / (1.0 + math.exp(min(exponent, 700.0)))  # a query of thousands of words must not overflow
+def _hybrid(
+    candidates: Sequence[Candidate], ranking: Ranking, full: float, neighbours: Mapping[int, Sequence[Candidate]]
+) -> list[tuple[int, float]]:
+    best = max((c.cosine for c in candidates), default=0.0)
+    w = ranking.keyword_weight
+
+    def words(c: Candidate) -> float:
+        return min(1.0, c.bm25 / full) if full > 0 else 0.0
+
+    def score(c: Candidate) -> float:  # meaning relative to the closest, and the share of the query's words
+        return (1 - w) * (_unit(c.cosine) / best if best > 0 else 0.0) + w * words(c)
+
+    def evidence(c: Candidate) -> float:  # the same, absolute: what the floor reads
+        return (1 - w) * _unit(c.cosine) + w * words(c)
+
+    ranked: list[tuple[int, float]] = []
+    for c in candidates:
+        around = neighbours.get(c.key, ()) if ranking.uses_context else ()
+        lent = max((ranking.context * score(n) for n in around), default=0.0)
+        floor = max([evidence(c)] + [ranking.context * evidence(n) for n in around])
+        if floor >= ranking.floor:
+            ranked.append((c.key, _unit(max(score(c), lent))))
+    order = sorted(range(len(ranked)), key=lambda i: -ranked[i][1])
+    return [ranked[i] for i in order]
 
 
 def _reciprocal_ranks(candidates: Sequence[Candidate]) -> list[float]:

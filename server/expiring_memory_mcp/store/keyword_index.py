@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .keywords import TOKENIZER, index_text, match_query
+from .keywords import TOKENIZER, index_text, match_query, quoted
 
 logger = logging.getLogger(__name__)
 
@@ -80,3 +80,34 @@ def bm25(
         (match, collection, *params, int(top_k), json.dumps(also)),
     )
     return {int(r): float(score) for r, score in rows}
+
+
+def term_matches(
+    db: sqlite3.Connection, collection: str, terms: Sequence[str], condition: str, params: Sequence[Any]
+) -> tuple[list[dict[int, float]], list[int], int]:
+    """For each query term: its BM25 share (positive) for every row that has it and passes the filters, and how many
+    rows of the whole index have it; and how many rows pass the filters.
+
+    FTS5's BM25 of an OR query is the sum of its terms' shares, each the term's weight over the whole file times how
+    often the row has it (for its length): `fusion.local_bm25` re-weighs each share by how rare the term is among
+    the rows searched, which this returns enough to know."""
+    (searched,) = db.execute(
+        f"SELECT count(*) FROM vectors WHERE collection = ? AND {condition}", (collection, *params)
+    ).fetchone()
+    shares: list[dict[int, float]] = []
+    in_file: list[int] = []
+    for term in terms:
+        match = quoted(term)
+        shares.append(
+            {
+                int(r): float(s)
+                for r, s in db.execute(
+                    "SELECT v.rowid, -bm25(vectors_fts) FROM vectors_fts CROSS JOIN vectors v"
+                    f" ON v.rowid = vectors_fts.rowid WHERE vectors_fts MATCH ? AND v.collection = ? AND {condition}",
+                    (match, collection, *params),
+                )
+            }
+        )
+        (n,) = db.execute("SELECT count(*) FROM vectors_fts WHERE vectors_fts MATCH ?", (match,)).fetchone()
+        in_file.append(int(n))
+    return shares, in_file, int(searched)

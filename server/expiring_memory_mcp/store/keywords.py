@@ -187,6 +187,11 @@ def terms(text: str) -> list[str]:
     return list(dict.fromkeys(w for w in found if w not in STOP_WORDS))
 
 
+def quoted(term: str) -> str:
+    """One term as a safe FTS5 query (terms are runs of word characters: nothing in them needs escaping)."""
+    return f'"{term}"'
+
+
 def match_query(text: str) -> str | None:
     """Any user text as a safe FTS5 query: each term quoted, joined with OR. None when no term is left."""
-    return " OR ".join(f'"{term}"' for term in terms(text)) or None
+    return " OR ".join(quoted(term) for term in terms(text)) or None

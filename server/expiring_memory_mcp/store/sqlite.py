@@ -1,8 +1,8 @@
 """`SQLiteVectorStore`: Mem0's `VectorStoreBase` on one SQLite file, the methods Mem0 calls.
 
 Writes keep a memory's `vectors` row and its keyword-index row in step, in one transaction. `search` takes the exact
-cosine top-k (`vectors`) and the BM25 top-k (`keyword_index`) among the rows that pass the filters (`filters`), and
-`fusion` orders them. The rest (transactions, sweeping, counts, re-embedding) is `collection.Collection`'s.
+cosine top-k (`vectors`) and the BM25 top-k (`keyword_index`) among the rows that pass the filters (`filters`), with
+their neighbours in time (`neighbours`), and `fusion` orders them. The rest (transactions, sweeping, counts, re-embedding) is `collection.Collection`'s.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from mem0.vector_stores.base import VectorStoreBase
 from . import keyword_index
 from .collection import Collection, OutputData
 from .filters import EXPIRES_AT, Where, epoch
-from .fusion import Candidate, fuse
-from .keywords import words
+from .fusion import CONTEXT_SECONDS, Candidate, fuse, local_bm25
+from .keywords import terms
+from .neighbours import neighbours
 from .vectors import nearest, refresh, unit_bytes
 
 
@@ -108,8 +109,9 @@ class SQLiteVectorStore(Collection, VectorStoreBase):  # type: ignore[misc]  # s
         """The best `top_k` rows that pass the filters, by meaning and keywords fused (see `fusion`); scores in [0, 1].
 
         Candidates come from both sides: the exact cosine top-k and the BM25 top-k among the rows that pass the
-        filters. Each candidate then gets both its exact cosine and its exact BM25 score, and `fuse` orders them.
-        Neither side ever comes back short while rows pass the filters.
+        filters, BM25 weighing each term by how rare it is among those rows. Each candidate then gets both its exact
+        cosine and its BM25 score, the default also its neighbours' (`neighbours`), and `fuse` orders them. Neither
+        side ever comes back short while rows pass the filters.
         """
         if top_k <= 0:
             return []
@@ -117,7 +119,7 @@ class SQLiteVectorStore(Collection, VectorStoreBase):  # type: ignore[misc]  # s
         condition = where.build(filters)
         probe = np.asarray(vectors, dtype=np.float32)
         probe = probe / max(float(np.linalg.norm(probe)), 1e-12)
-        match = keyword_index.query_of(query) if self.ranking.uses_keywords else None
+        query_terms = terms(str(query or "")) if self.ranking.uses_keywords else []
         with self._lock, self._file.read():
             cache = self._cache
             refresh(self._db, cache, self.collection_name)
@@ -128,16 +130,25 @@ class SQLiteVectorStore(Collection, VectorStoreBase):  # type: ignore[misc]  # s
                 else []
             )
             near = [int(cache.rowids[i]) for i in dense]
-            bm25 = (
-                keyword_index.bm25(self._db, self.collection_name, match, top_k, near, condition, where.params)
-                if match
+            bm25: dict[int, float] = {}
+            full = 0.0
+            if query_terms:
+                shares, in_file, searched = keyword_index.term_matches(
+                    self._db, self.collection_name, query_terms, condition, where.params
+                )
+                bm25, full = local_bm25(shares, in_file, cache.rows_in_file, searched)
+            best_words = sorted(bm25, key=lambda r: (-bm25[r], r))[:top_k]
+            rowids = near + sorted(set(best_words) - set(near))
+            around = (
+                neighbours(self._db, self.collection_name, rowids, condition, where.params, CONTEXT_SECONDS)
+                if self.ranking.uses_context
                 else {}
             )
-            rowids = near + sorted(set(bm25) - set(near))
-            cosines = cache.cosines(scores, rowids)
-            candidates = [Candidate(r, c, bm25.get(r, 0.0)) for r, c in zip(rowids, cosines, strict=True)]
-            rare = keyword_index.rare(cache.rows_in_file)
-            ranked = fuse(candidates, self.ranking, rare=rare, words=len(words(str(query or ""))))[:top_k]
+            evidence = sorted(set(rowids) | {n for found in around.values() for n in found})
+            cosine = dict(zip(evidence, cache.cosines(scores, evidence), strict=True))
+            candidates = [Candidate(r, cosine[r], bm25.get(r, 0.0)) for r in rowids]
+            context = {r: [Candidate(n, cosine[n], bm25.get(n, 0.0)) for n in found] for r, found in around.items()}
+            ranked = fuse(candidates, self.ranking, full=full, neighbours=context)[:top_k]
             found = self._payloads([r for r, _ in ranked])
         return [OutputData(id=found[r][0], score=score, payload=found[r][1]) for r, score in ranked if r in found]
 
