@@ -117,11 +117,12 @@ def test_six_calls_piped_with_stdin_closed_at_once_all_get_their_answers(tmp_pat
     assert stored == [f"Thing {n}" for n in range(2, 8)]
 
 
-def test_a_line_that_is_not_json_gets_a_parse_error_and_the_server_goes_on(tmp_path: Path) -> None:
+def test_a_bad_line_is_refused_with_its_id_when_it_has_one_and_the_server_goes_on(tmp_path: Path) -> None:
     ping = line({"id": 2, "method": "ping"})
+    bad_params = line({"id": 7, "method": "tools/call", "params": "x"})  # JSON-RPC with a readable id, but invalid
     done = subprocess.run(
         [SCRIPT],
-        input=opening() + "this is not json\n\n" + '["json", "but not JSON-RPC"]\n' + ping,
+        input=opening() + "this is not json\n\n" + '["json", "but not JSON-RPC"]\n' + bad_params + ping,
         capture_output=True,
         text=True,
         timeout=300,
@@ -132,4 +133,6 @@ def test_a_line_that_is_not_json_gets_a_parse_error_and_the_server_goes_on(tmp_p
     messages = [json.loads(text) for text in done.stdout.splitlines()]
     errors = [m["error"]["code"] for m in messages if m.get("id") is None]
     assert errors == [-32700, -32600]  # the blank line is skipped
-    assert [m["id"] for m in messages if m.get("id") is not None] == [1, 2]
+    answers = {m["id"]: m for m in messages if m.get("id") is not None}
+    assert sorted(answers) == [1, 2, 7]
+    assert answers[7]["error"]["code"] == -32600  # before: its id was null, and the client waiting on 7 never heard

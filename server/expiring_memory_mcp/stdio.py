@@ -4,7 +4,8 @@ The SDK's stdio session ends at end-of-file on stdin and cancels the requests st
 six calls and closes stdin at once (`printf ... | expiring-memory-mcp`) gets no answer to those still waiting for the
 store to open. Here end-of-file reaches the SDK only once every request read before it has been answered. And the
 SDK drops a line it cannot parse without a word (it logs it at DEBUG); here it gets JSON-RPC's parse error, -32700,
-or -32600 for JSON that is not a JSON-RPC message, with a null id, as JSON-RPC 2.0 asks when no id can be read.
+or -32600 for JSON that is not a JSON-RPC message: with the message's id when it can be read (a client waits on
+it), else a null id, as JSON-RPC 2.0 asks.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from mcp.types import (
     JSONRPCResponse,
 )
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 if TYPE_CHECKING:
     from mcp.shared._stream_protocols import ReadStream, WriteStream
@@ -95,7 +97,22 @@ class Answering:
                 code=INVALID_REQUEST, message="Invalid Request: the line is JSON but not a JSON-RPC 2.0 message."
             )
         logger.info("refused a line from stdin: %s", error.message)
-        await self._write.send(SessionMessage(JSONRPCError(jsonrpc="2.0", id=None, error=error)))
+        await self._write.send(SessionMessage(JSONRPCError(jsonrpc="2.0", id=_id_of(problems), error=error)))
+
+
+def _id_of(problems: list[ErrorDetails]) -> RequestId | None:
+    """The id of a JSON object that failed validation, when it is an integer or a string.
+
+    The SDK hands over only the validation error, not the line, so the object is read back from it: a field missing
+    from the object (a request has no `result`, a response no `method`) reports the whole object as its input. An
+    object that has `method`, `result` and `error` at once misses none, and is answered with a null id."""
+    for problem in problems:
+        message = problem.get("input")
+        if problem["type"] == "missing" and len(problem["loc"]) == 2 and isinstance(message, dict):
+            found = message.get("id")
+            if isinstance(found, str) or (isinstance(found, int) and not isinstance(found, bool)):
+                return found
+    return None
 
 
 class _Reading:
