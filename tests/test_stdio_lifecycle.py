@@ -88,6 +88,29 @@ def test_ctrl_c_stops_a_serving_client_session_quietly_with_130_and_says_nothing
     assert "Traceback" not in said and "KeyboardInterrupt" not in said, said
 
 
+def test_ctrl_c_before_the_store_opens_stops_it_quietly_with_130(tmp_path: Path) -> None:
+    """The Ctrl-C is sent as soon as the process exists. It starts with SIGINT blocked, so the signal waits, pending,
+    until the server unblocks it, which it does once its handler is in place: the Ctrl-C lands at the earliest moment
+    that handler exists, before the settings, the store and the SDK, whatever this machine's speed."""
+    with subprocess.Popen(
+        [SCRIPT],
+        stdin=subprocess.DEVNULL,  # were Ctrl-C not handled, end-of-file would end the server with 0
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=server_env(tmp_path, tmp_path / "data"),
+        preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}),  # noqa: PLW1509 -- one call
+    ) as process:
+        process.send_signal(signal.SIGINT)
+        try:
+            code = process.wait(timeout=120)
+        finally:
+            process.kill()  # only if it is still running: a failed test must not hang
+        assert process.stderr is not None
+        said = process.stderr.read().decode()
+    assert code == 130, said  # before: the handler came after the store and the SDK, and SIGINT stayed blocked
+    assert "Traceback" not in said and "KeyboardInterrupt" not in said, said
+
+
 def test_six_calls_piped_with_stdin_closed_at_once_all_get_their_answers(tmp_path: Path) -> None:
     calls = "".join(
         line(

@@ -11,10 +11,10 @@ import signal
 import sys
 import threading
 from functools import partial
+from typing import TYPE_CHECKING
 
-from .memories import MemoryService
-from .retention import SystemClock
-from .settings import Settings
+if TYPE_CHECKING:  # imported in main(), once Ctrl-C is handled: they take a moment, and so does what follows
+    from .memories import MemoryService
 
 
 def serve_options(argv: list[str]) -> argparse.Namespace:
@@ -34,26 +34,34 @@ ON_A_TERMINAL = (
 )
 
 
-def stop_on_ctrl_c(service: MemoryService) -> None:
-    """Ctrl-C stops the stdio server at once and quietly, with exit code 130.
+class StopOnCtrlC:
+    """Ctrl-C stops the stdio server at once and quietly, with exit code 130, from the first thing `serve` does.
 
     Python's KeyboardInterrupt cannot do that here: the SDK reads stdin in a worker thread that cannot be cancelled,
-    so the interrupt would wait for the next line of input and then print a long traceback. Instead the store is
-    closed, waiting at most two seconds for a call in flight to finish its write (should one take longer, the store
-    stays consistent anyway: SQLite's transactions survive `kill -9`, which the crash tests do at random moments),
-    and the process exits without unwinding the threads that still wait on stdin or on a store still opening.
-    A second Ctrl-C ends it at once."""
+    so the interrupt would wait for the next line of input and then print a long traceback; and before serving, it
+    would print one from whatever import or store opening it interrupted. Instead the store (once there is one,
+    `service`) is closed, waiting at most two seconds for a call in flight to finish its write (should one take
+    longer, the store stays consistent anyway: SQLite's transactions survive `kill -9`, which the crash tests do at
+    random moments), and the process exits without unwinding the threads that still wait on stdin or on a store
+    still opening. A second Ctrl-C ends it at once.
 
-    def stop(signum: int, frame: object) -> None:
+    SIGINT is unblocked once this handles it: a Ctrl-C sent by a parent that started the server with SIGINT blocked
+    arrives then, and not never."""
+
+    def __init__(self) -> None:
+        self.service: MemoryService | None = None
+        signal.signal(signal.SIGINT, self._stop)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+    def _stop(self, signum: int, frame: object) -> None:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
-        closing = threading.Thread(target=service.close, name="close-on-ctrl-c", daemon=True)
-        closing.start()
-        closing.join(timeout=2)
+        if self.service is not None:
+            closing = threading.Thread(target=self.service.close, name="close-on-ctrl-c", daemon=True)
+            closing.start()
+            closing.join(timeout=2)
         # No flushing here: the handler may have interrupted a write to stderr, and flushing it again would raise.
         # The log handler flushes every line as it writes it.
         os._exit(128 + signal.SIGINT)
-
-    signal.signal(signal.SIGINT, stop)
 
 
 def main() -> None:
@@ -63,6 +71,11 @@ def main() -> None:
 
         sys.exit(run(argv))
     options = serve_options(argv[1:])
+    ctrl_c = None if options.http else StopOnCtrlC()  # with --http, uvicorn handles Ctrl-C once it serves
+    from .memories import MemoryService
+    from .retention import SystemClock
+    from .settings import Settings
+
     settings = Settings()
     logging.basicConfig(
         stream=sys.stderr, level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -83,9 +96,10 @@ def main() -> None:
         finally:
             service.close()
         return
+    assert ctrl_c is not None
+    ctrl_c.service = service
     from .app import build_server  # the MCP SDK takes a second to import: only when serving
 
-    stop_on_ctrl_c(service)
     if sys.stdin.isatty():  # a person, not a client: say once what this is and where the commands are
         sys.stderr.write(ON_A_TERMINAL)
         sys.stderr.flush()
