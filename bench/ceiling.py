@@ -54,12 +54,14 @@ def found(query: Query, got: list[str], any_relevant: bool) -> float:
 
 
 def groups(retrieval: RetrievalSet) -> dict[str, list[int]]:
-    """All queries; for the conversations, each user's and those of every user but the first."""
+    """All queries; for REALTALK each half; for the conversations, each user's and those of every user but the first."""
     out = {"all": list(range(len(retrieval.queries)))}
     users = retrieval.users()
     if retrieval.name == "realtalk":
         for name in ("chats 1–5", "chats 6–10"):
-            out[name] = [n for n, q in enumerate(retrieval.queries) if half(q) == name]
+            picked = [n for n, q in enumerate(retrieval.queries) if half(q) == name]
+            if picked:
+                out[name] = picked
     if retrieval.name == "conversations" and len(users) > 1:
         for user in users:
             out[user] = [n for n, q in enumerate(retrieval.queries) if q.user == user]

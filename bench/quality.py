@@ -128,91 +128,6 @@ RANKINGS: list[tuple[str, dict[str, Any]]] = [
 BEFORE = [("before: Mem0's fusion (dense candidates, cosine + sigmoid of 0.5 × BM25)", {})]
 
 
-# -- keyword-index variants (patched in for the measurement only) ---------------------------------------------
-
-
-@contextmanager
-def keyword_variant(name: str) -> Iterator[None]:
-    """The store's keyword index and query built another way, for one measurement."""
-    import re
-
-    from expiring_memory_mcp.store import keyword_index as store_module  # where the index, text and query are made
-    from expiring_memory_mcp.store import keywords
-
-    saved = (store_module.KEYWORD_INDEX, store_module.index_text, store_module.match_query, keywords.STOP_WORDS)
-    index = "CREATE VIRTUAL TABLE vectors_fts USING fts5 (text, tokenize = '{}')"
-    joined = re.compile(r"\w+(?:[-./:]\w+)+")
-
-    def words_query(pattern: str) -> Callable[[str], str | None]:  # the old query builder, on any word pattern
-        def build(text: str) -> str | None:
-            found = dict.fromkeys(re.findall(pattern, text.lower()))
-            return " OR ".join(f'"{w}"' for w in found if w not in keywords.STOP_WORDS) or None
-
-        return build
-
-    match name:
-        case "unicode61 (no stemming)":
-            store_module.KEYWORD_INDEX = index.format("unicode61 remove_diacritics 2")
-        case "porter unicode61, no CJK pairs (before)":
-            store_module.KEYWORD_INDEX = index.format("porter unicode61")
-            store_module.index_text = lambda text: text
-            store_module.match_query = words_query(r"\w+")
-        case "no stop list":
-            keywords.STOP_WORDS = frozenset()
-        case "prefix matching":
-            store_module.match_query = lambda text: " OR ".join(f'"{t}"*' for t in keywords.terms(text)) or None
-        case "names and numbers as phrases too":
-
-            def phrases(text: str) -> str | None:
-                base = saved[2](text)
-                extra = ['"' + " ".join(re.findall(r"\w+", j.lower())) + '"' for j in joined.findall(text)]
-                return " OR ".join([base, *extra]) if base and extra else base
-
-            store_module.match_query = phrases
-        case "trigram":
-            store_module.KEYWORD_INDEX = index.format("trigram")
-            store_module.index_text = lambda text: text
-            store_module.match_query = words_query(r"\w{3,}")  # trigram needs three characters a term
-    try:
-        yield
-    finally:
-        store_module.KEYWORD_INDEX, store_module.index_text, store_module.match_query, keywords.STOP_WORDS = saved
-
-
-KEYWORD_VARIANTS = [
-    "porter unicode61 remove_diacritics 2, CJK pairs (default)",
-    "unicode61 (no stemming)",
-    "porter unicode61, no CJK pairs (before)",
-    "no stop list",
-    "prefix matching",
-    "names and numbers as phrases too",
-    "trigram",
-]
-
-
-async def keyword_variants(sets: list[str], out: list[str]) -> None:
-    out += [
-        "## Keyword index variants",
-        "",
-        "Embedder `minilm`; R@10 of keyword-only recall and of the default hybrid.",
-        "",
-        "| variant | " + " | ".join(f"{n} keyword | {n} hybrid" for n in sets) + " |",
-        "|---|" + "---|---|" * len(sets),
-    ]
-    for variant in KEYWORD_VARIANTS:
-        cells = []
-        with keyword_variant(variant):
-            for name in sets:
-                retrieval = SETS[name]()
-                data_dir = fresh(f"variant-{name}")
-                ids = await store(data_dir, retrieval, embedder="minilm")
-                for settings in ({"recall_ranking": "keyword"}, {}):
-                    ranked = await rank_all(data_dir, retrieval, ids, embedder="minilm", **settings)
-                    cells.append(score(retrieval.queries, ranked, any_relevant=retrieval.any_relevant).recall[10])
-        out.append(f"| {variant} | " + " | ".join(f"{c:.3f}" for c in cells) + " |")
-    out.append("")
-
-
 WORK = Path(tempfile.gettempdir())  # main() makes a folder of its own
 
 
@@ -271,6 +186,21 @@ def per_kind(
     return lines + [""]
 
 
+def every_score_by_kind(retrieval: RetrievalSet, results: dict[str, list[list[str]]]) -> list[str]:
+    """R@1, R@5, R@10 and MRR for each kind of question, each configuration beside the default."""
+    kinds = sorted({q.kind for q in retrieval.queries})
+    lines = [
+        "By kind of question, R@1 / R@5 / R@10 / MRR:",
+        "",
+        "| configuration | " + " | ".join(f"{k} ({sum(q.kind == k for q in retrieval.queries)})" for k in kinds) + " |",
+        "|---|" + "---|" * len(kinds),
+    ]
+    for label, ranked in results.items():
+        groups = by(retrieval.queries, ranked, lambda q: q.kind, any_relevant=retrieval.any_relevant)
+        lines.append(f"| {label} | " + " | ".join(groups[k].row().replace(" | ", " / ") for k in kinds) + " |")
+    return lines + [""]
+
+
 async def main_async(
     scale: str, sets: list[str], embedders: list[str], path: Path, before: bool, variants: bool
 ) -> None:
@@ -289,6 +219,8 @@ async def main_async(
         "",
     ]
     if variants:
+        from bench.quality_keywords import keyword_variants  # it stores and ranks with this module's functions
+
         await keyword_variants(sets, out)
         sets = []
     for name in sets:
@@ -301,6 +233,7 @@ async def main_async(
             results = await rankings(retrieval, embedder, configs, out)
             out += per_kind(retrieval, results, lambda q: q.kind, "By kind of question:")
             if name == "realtalk":
+                out += every_score_by_kind(retrieval, results)
                 out += per_kind(retrieval, results, half, "By half (chats 1–5 and 6–10; see bench/tune.py):")
             if name == "multilingual":
                 out += per_kind(retrieval, results, lambda q: q.lang, "By language:")

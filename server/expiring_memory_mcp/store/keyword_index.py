@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .keywords import TOKENIZER, index_text, match_query, quoted
+from .keywords import TOKENIZER, index_text, quoted, terms
 
 logger = logging.getLogger(__name__)
 
@@ -28,9 +28,14 @@ def text_of(payload: Mapping[str, Any]) -> str:
     return index_text(str(payload.get("data") or ""))
 
 
+def term_queries(text: str | None) -> list[str]:
+    """The FTS5 query of each term of any user text (`keywords.terms`), each safe on its own."""
+    return [quoted(term) for term in terms(str(text or ""))]
+
+
 def query_of(text: str | None) -> str | None:
-    """The FTS5 query for any user text; None when it has no word to look for."""
-    return match_query(str(text or ""))
+    """The FTS5 query for any user text, its terms joined with OR; None when it has no word to look for."""
+    return " OR ".join(term_queries(text)) or None
 
 
 def ensure(db: sqlite3.Connection) -> None:
@@ -83,9 +88,9 @@ def bm25(
 
 
 def term_matches(
-    db: sqlite3.Connection, collection: str, terms: Sequence[str], condition: str, params: Sequence[Any]
+    db: sqlite3.Connection, collection: str, queries: Sequence[str], condition: str, params: Sequence[Any]
 ) -> tuple[list[dict[int, float]], list[int], int]:
-    """For each query term: its BM25 share (positive) for every row that has it and passes the filters, and how many
+    """For each query term (`queries`, from `term_queries`): its BM25 share (positive) for every row that has it and passes the filters, and how many
     rows of the whole index have it; and how many rows pass the filters.
 
     FTS5's BM25 of an OR query is the sum of its terms' shares, each the term's weight over the whole file times how
@@ -96,8 +101,7 @@ def term_matches(
     ).fetchone()
     shares: list[dict[int, float]] = []
     in_file: list[int] = []
-    for term in terms:
-        match = quoted(term)
+    for match in queries:
         shares.append(
             {
                 int(r): float(s)

@@ -21,7 +21,6 @@ from . import keyword_index
 from .collection import Collection, OutputData
 from .filters import EXPIRES_AT, Where, epoch
 from .fusion import CONTEXT_SECONDS, Candidate, fuse, local_bm25
-from .keywords import terms
 from .neighbours import neighbours
 from .vectors import nearest, refresh, unit_bytes
 
@@ -119,7 +118,7 @@ class SQLiteVectorStore(Collection, VectorStoreBase):  # type: ignore[misc]  # s
         condition = where.build(filters)
         probe = np.asarray(vectors, dtype=np.float32)
         probe = probe / max(float(np.linalg.norm(probe)), 1e-12)
-        query_terms = terms(str(query or "")) if self.ranking.uses_keywords else []
+        query_terms = keyword_index.term_queries(query) if self.ranking.uses_keywords else []
         with self._lock, self._file.read():
             cache = self._cache
             refresh(self._db, cache, self.collection_name)
