@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,27 +51,37 @@ class EmbeddedBackend(Mem0Backend):
         return {"expires_at": {"lte": iso(now)}}
 
     def write_lock(self) -> AbstractContextManager[None]:
-        return self.store.transaction()
+        return self._transaction()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        with self._store("lock"), self.store.transaction():  # BEGIN IMMEDIATE: a locked or broken file fails here
+            yield
 
     def find(self, query: Query) -> list[StoredMemory]:
         """The store lists soonest expiry first itself, so a limit is applied in SQL."""
         filters = self._filters(query)
-        top_k = query.limit if query.limit is not None else max(1, self.store.count(filters))
-        return [stored(item) for item in self.memory.get_all(filters=filters, top_k=top_k)["results"]]
+        with self._store("find"):
+            top_k = query.limit if query.limit is not None else max(1, self.store.count(filters))
+            items = self.memory.get_all(filters=filters, top_k=top_k)["results"]
+        return [stored(item) for item in items]
 
     def delete(self, memory_id: str) -> None:
         super().delete(memory_id)
-        self.store.compact()  # its words leave the keyword index, its old pages the write-ahead log
+        with self._store("compact"):
+            self.store.compact()  # its words leave the keyword index, its old pages the write-ahead log
 
     def sweep(self, now: datetime) -> list[str]:
         from ..mem0_setup import forget_history
 
-        gone = self.store.sweep(now)  # one indexed range delete, then the file is compacted
-        forget_history(self.memory, gone)
+        with self._store("sweep"):
+            gone = self.store.sweep(now)  # one indexed range delete, then the file is compacted
+            forget_history(self.memory, gone)
         return gone
 
     def _due_count(self, now: datetime) -> int:
-        return self.store.count(self._due(now))  # one indexed count, not a listing
+        with self._store("count"):
+            return self.store.count(self._due(now))  # one indexed count, not a listing
 
     def after_load(self) -> None:
         from ..mem0_setup import forget_orphaned_history
@@ -79,10 +90,12 @@ class EmbeddedBackend(Mem0Backend):
             logger.info("removed the history of %d memories left by an interrupted write", orphans)
 
     def swept_total(self) -> int | None:
-        return self.store.swept_total()
+        with self._store("stats"):
+            return self.store.swept_total()
 
     def size_bytes(self) -> int | None:
-        return self.store.size_bytes()
+        with self._store("stats"):
+            return self.store.size_bytes()
 
     def close(self) -> None:
         for store in mem0_compat.stores(self.memory):
