@@ -257,6 +257,11 @@ def open_mem0(settings: Settings, embedder: Embedder | None = None) -> Mem0Backe
 
         mem0_compat.set_embedder(memory, embedder or MiniLMEmbedder())
     provider = (config.get("vector_store") or {}).get("provider", "qdrant")
+    models = {  # what a call may also reach over the network: the bundled embedder and the placeholder LLM never do
+        role: config[key]
+        for role, key in (("embedder", "embedder"), ("LLM", "llm"))
+        if isinstance(config.get(key), dict) and config[key].get("provider") != mem0_compat.PLACEHOLDER
+    }
     label = StoreLabel(
         provider,
         (config.get("vector_store") or {}).get("config") or {},
@@ -266,6 +271,8 @@ def open_mem0(settings: Settings, embedder: Embedder | None = None) -> Mem0Backe
             "(EXPIRING_MEMORY_EMBEDDER applies to the embedded backend only), or give collection_name a new "
             "collection."
         ),
+        models=models,
+        models_advice=f"Check that each is running and reachable with the settings in {settings.mem0_config}.",
     )
     return Mem0Backend(
         memory,

@@ -1,5 +1,6 @@
 """A Mem0 OSS store that fails, as `Unavailable`: which errors mean the store (not this code) is the problem, and a
-message that names the store and what to check, without its credentials."""
+message that names the store and what to check, without its credentials. A connection error may also come from a
+model service the store's calls reach (an Ollama or OpenAI embedder, an LLM): then the message names those too."""
 
 from __future__ import annotations
 
@@ -41,11 +42,29 @@ class StoreLabel:
     """How a Mem0 vector store is named in messages (its provider and address, never its password), and the secrets
     of its config, which are blanked out of any driver message quoted."""
 
-    def __init__(self, provider: str, config: Mapping[str, Any], advice: str, *, embedder_advice: str = "") -> None:
-        self.secrets = _secrets(config)
+    def __init__(
+        self,
+        provider: str,
+        config: Mapping[str, Any],
+        advice: str,
+        *,
+        embedder_advice: str = "",
+        models: Mapping[str, Mapping[str, Any]] | None = None,
+        models_advice: str = "",
+    ) -> None:
+        """`models`: the model services a call may reach over the network, by role ("embedder", "LLM"), each as
+        its Mem0 config ({"provider": ..., "config": {...}}); `models_advice` what to check when one may be down."""
+        models = models or {}
+        self.secrets = sorted(
+            {*_secrets(config), *(s for m in models.values() for s in _secrets(m.get("config") or {}))},
+            key=len,
+            reverse=True,
+        )
         self.name = f"the {provider} store at {_address(config)}" if _address(config) else f"the {provider} store"
         self.advice = advice
         self.embedder_advice = embedder_advice  # what to do when the store's vectors come from another embedder
+        self.models = ", ".join(f"the {m.get('provider', 'configured')} {role}" for role, m in models.items())
+        self.models_advice = models_advice or advice
 
     def redact(self, text: str) -> str:
         for secret in self.secrets:
@@ -59,18 +78,32 @@ class StoreLabel:
                 f"The memory store could not be used: {self.name} holds vectors of another size than this embedder "
                 f"makes ({detail}), so it was built with another embedder. {self.embedder_advice} Nothing was changed."
             )
+        if self.models and _may_be_a_model_service(exc):
+            return Unavailable(
+                f"The memory store could not be used: {self.name}, or a model service it calls ({self.models}), "
+                f"failed ({detail}). {self.models_advice} Nothing was changed; the next call tries again."
+            )
         return Unavailable(
             f"The memory store could not be used: {self.name} failed ({detail}). {self.advice} Nothing was changed; "
             "the next call tries again."
         )
 
 
+def _may_be_a_model_service(exc: BaseException) -> bool:
+    """An HTTP or socket error: the store's own driver, or the client of a model service (Ollama's raises
+    ConnectionError, an OSError) may have raised it. A database driver's errors (psycopg, sqlite3, Qdrant's) are the
+    store's alone."""
+    import httpx
+
+    return isinstance(exc, httpx.HTTPError | OSError)
+
+
 def _secrets(config: Mapping[str, Any]) -> list[str]:
     """Passwords and keys in a vector store's config, the password inside a connection string included."""
     found = [str(v) for k, v in config.items() if v and any(w in k.lower() for w in ("password", "api_key", "token"))]
-    for key in ("connection_string", "url", "uri"):
+    for key in ("connection_string", "url", "uri", *(k for k in config if k.endswith(("_url", "_uri")))):
         value = config.get(key)
-        if isinstance(value, str) and "://" in value:
+        if isinstance(value, str) and "://" in value:  # a model's base URL too, such as ollama_base_url
             parts = urlsplit(value)
             found += [parts.password] if parts.password else []
             found += [v for k, v in parse_qsl(parts.query) if k == "password" and v]
