@@ -118,3 +118,66 @@ async def test_accents_do_not_stop_a_keyword_match(client: Client, settings, clo
             for query in ("Malaga", "Málaga"):
                 found = contents(await call(recaller, "recall", query=query, limit=1))
                 assert found == ["Ferienwohnung in Málaga gebucht"]
+
+
+FILLER = [
+    "Booked the dentist for the 14th",
+    "The router password sticker is under the shelf",
+    "Likes long walks by the river on Sundays",
+    "Car insurance renews in March",
+    "The spare key is with the neighbour at number 12",
+]
+
+
+async def conversation(client: Client, clock: Any, question: str, reply: str, *, gap_minutes: float, reply_type: str):
+    """A question and its reply remembered `gap_minutes` apart, after some older memories."""
+    await call(client, "remember_temporary", content=question, memory_type="chat")
+    clock.advance(minutes=gap_minutes)
+    if reply_type == "chat":
+        await call(client, "remember_temporary", content=reply, memory_type="chat")
+    else:
+        await call(client, "remember_permanent", content=reply, memory_type=reply_type)
+    clock.advance(hours=3)
+
+
+async def test_a_reply_remembered_just_after_its_question_is_recalled_with_it(client: Client, clock) -> None:
+    for text in FILLER:
+        await call(client, "remember_permanent", content=text, memory_type="fact")
+    clock.advance(hours=3)
+    await conversation(
+        client,
+        clock,
+        "Kevin: what are your plans for new year's eve?",
+        "Elise: same as every year, my aunt's place",
+        gap_minutes=1,
+        reply_type="chat",
+    )
+    await conversation(  # the same exchange, hours apart: not one sitting
+        client,
+        clock,
+        "Kevin: what are your plans for the long weekend?",
+        "Elise: same as every year, the lake house",
+        gap_minutes=120,
+        reply_type="chat",
+    )
+    await conversation(  # one minute apart, but the reply was remembered as a fact: not one conversation
+        client,
+        clock,
+        "Kevin: what are your plans for your birthday?",
+        "Elise: same as every year, my sister's flat",
+        gap_minutes=1,
+        reply_type="fact",
+    )
+
+    new_year = contents(await call(client, "recall", query="What are the plans for New Year's Eve?", limit=3))
+    weekend = contents(await call(client, "recall", query="What are the plans for the long weekend?", limit=3))
+    birthday = contents(await call(client, "recall", query="What are the plans for the birthday?", limit=3))
+
+    assert new_year[:2] == [
+        "Kevin: what are your plans for new year's eve?",
+        "Elise: same as every year, my aunt's place",
+    ]
+    assert weekend[0] == "Kevin: what are your plans for the long weekend?"
+    assert "Elise: same as every year, the lake house" not in weekend[:2]
+    assert birthday[0] == "Kevin: what are your plans for your birthday?"
+    assert "Elise: same as every year, my sister's flat" not in birthday[:2]
