@@ -13,7 +13,7 @@ default, `hybrid`:
 - **cosine / best cosine** says how close in meaning a memory is compared with the closest one: the embedder puts
   the best answer to one question at 0.3 and to another at 0.8, so raw cosines are on no common scale with words.
 - **Equal halves**: neither side is trusted more. On real conversations (REALTALK) the halves and the weights
-  around them (0.4 to 0.6) measure within 0.01 of each other; the assistant-written sets want less keyword weight.
+  around them (0.4 to 0.6) measure within 0.02 of each other; at 0.6 the assistant-written sets lose (bench/TUNE.md).
 - **Context**: a memory then takes `max(its score, 0.8 × a neighbour's)`, its neighbours being the memories of the
   same type stored just before and after it within 30 minutes: the turns of one conversation, remembered one after
   another. An answer rarely repeats the question's words ("Are you seeing anyone?" "Two years in May"), and a
@@ -21,7 +21,8 @@ default, `hybrid`:
   its halves (bench/tune.py); 30 minutes is what one sitting takes.
 - **Floor**: a memory is returned only if `(cosine + words) / 2`, or 0.8 × a neighbour's, is at least 0.11: one that
   shares no word with the query needs a cosine of 0.22, above what unrelated short texts get (0.17 to 0.21). 0.11 is
-  the highest floor that costs no set more than 0.01 of R@10 (bench/QUALITY.md).
+  the highest floor that costs no set more than 0.01 of R@10 (bench/TUNE.md). With another keyword weight w, the
+  evidence is `(1 - w) × cosine + w × words`.
 
 The other methods are for measuring the parts: `dense` (cosine), `keyword` (BM25 over the best match's), `relative`
 and `rrf`; they take no context and no floor (Mem0's threshold of 0.1 applies).
@@ -39,7 +40,7 @@ METHODS: tuple[Method, ...] = ("hybrid", "relative", "rrf", "dense", "keyword")
 RRF_K = 60  # the usual reciprocal-rank constant
 CONTEXT_SHARE = 0.8  # what a neighbour lends of its score (bench/tune.py)
 CONTEXT_SECONDS = 30 * 60  # how close in time two memories are to be neighbours: one sitting
-FLOOR = 0.11  # the least (cosine + words) / 2 a returned memory has (bench/QUALITY.md)
+FLOOR = 0.11  # the least (cosine + words) / 2 a returned memory has (bench/TUNE.md)
 KEYWORD_WEIGHT = 0.5  # equal halves, whatever the embedder (bench/QUALITY-EMBEDDERS.md)
 
 
