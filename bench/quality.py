@@ -117,7 +117,7 @@ async def rank_all(data_dir: Path, retrieval: RetrievalSet, ids: dict[str, str],
 # -- the configurations --------------------------------------------------------------------------------
 
 RANKINGS: list[tuple[str, dict[str, Any]]] = [
-    ("**default**: hybrid (½ meaning + ½ words, with context and floor)", {}),
+    ("**default**: hybrid (meaning + words at the embedder's weight, with context and floor)", {}),
     ("keyword only (BM25)", {"recall_ranking": "keyword"}),
     ("dense only (cosine)", {"recall_ranking": "dense"}),
     ("relative: cosine + 0.5 × BM25 / best BM25", {"recall_ranking": "relative", "recall_keyword_weight": 1 / 3}),

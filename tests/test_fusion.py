@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from expiring_memory_mcp.store.fusion import Candidate, Ranking, fuse, idf, local_bm25
+from expiring_memory_mcp.store.fusion import Candidate, Ranking, default_ranking, fuse, idf, local_bm25
 
 HYBRID = Ranking()
 FULL = 10.0  # a query's full keyword weight: a memory with BM25 10 holds all of its words
@@ -135,3 +135,10 @@ def test_every_score_lies_in_the_unit_range_and_comes_best_first(
         assert sorted(keys(ranked)) == list(range(len(evidence)))
     assert all(0.0 <= s <= 1.0 for s in scores)
     assert scores == sorted(scores, reverse=True)
+
+
+def test_each_embedder_ranks_with_its_own_weight_and_floor_and_a_given_weight_wins() -> None:
+    assert default_ranking("minilm") == Ranking(keyword_weight=0.5, floor=0.11)
+    assert default_ranking("use-multilingual") == Ranking(keyword_weight=0.3, floor=0.05)
+    assert default_ranking("e5-multilingual") == Ranking(keyword_weight=0.1, floor=0.11)
+    assert default_ranking("use-multilingual", "dense", 0.7) == Ranking("dense", 0.7, floor=0.05)

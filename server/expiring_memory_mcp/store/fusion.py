@@ -41,7 +41,12 @@ RRF_K = 60  # the usual reciprocal-rank constant
 CONTEXT_SHARE = 0.8  # what a neighbour lends of its score (bench/tune.py)
 CONTEXT_SECONDS = 30 * 60  # how close in time two memories are to be neighbours: one sitting
 FLOOR = 0.11  # the least (cosine + words) / 2 a returned memory has (bench/TUNE.md)
-KEYWORD_WEIGHT = 0.5  # equal halves, whatever the embedder (bench/QUALITY-EMBEDDERS.md)
+KEYWORD_WEIGHT = 0.5  # equal halves, with the default embedder
+# Each embedder's keyword weight and floor: its cosines lie on a scale of its own. e5 puts every text at 0.75 to 0.9
+# of any query, so its meaning side moves little even relative to the best and words must weigh less; USE's cosines
+# run low, so the floor must too. Chosen on bench/data, conversations and multilingual (bench/QUALITY-EMBEDDERS.md):
+# the largest weight and floor at which each is at or near its meaning side alone on every one of them.
+EMBEDDERS = {"minilm": (KEYWORD_WEIGHT, FLOOR), "use-multilingual": (0.3, 0.05), "e5-multilingual": (0.1, FLOOR)}
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,12 @@ class Candidate:
     key: int
     cosine: float
     bm25: float = 0.0
+
+
+def default_ranking(embedder: str, method: Method = "hybrid", keyword_weight: float | None = None) -> Ranking:
+    """The ranking for this embedder: its keyword weight (unless one is given) and its floor."""
+    weight, floor = EMBEDDERS.get(embedder, (KEYWORD_WEIGHT, FLOOR))
+    return Ranking(method, weight if keyword_weight is None else keyword_weight, floor=floor)
 
 
 def idf(rows: int, having: int) -> float:
