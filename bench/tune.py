@@ -29,16 +29,12 @@ from bench.offline import LIMIT, THRESHOLD, TOP_K, Offline, offline
 from bench.quality import half
 from bench.retrieval import REALTALK, SETS, RetrievalSet, Scores, realtalk, score
 from expiring_memory_mcp.rules import dedup_key
-from expiring_memory_mcp.store.fusion import Ranking
+from expiring_memory_mcp.store.fusion import Ranking, default_ranking
 
 OTHERS = ("bench/data", "conversations", "multilingual")
 HALVES = ("chats 1–5", "chats 6–10")
 PARTS = {"dense only": Ranking("dense"), "keyword only": Ranking("keyword")}
-CANDIDATES = {
-    f"w {w}, context {c}": Ranking(keyword_weight=w, context=c)
-    for w in (0.4, 0.5, 0.6)
-    for c in (0.0, 0.6, 0.7, 0.8, 0.9)
-}
+WEIGHTS, CONTEXTS = (0.4, 0.5, 0.6), (0.0, 0.6, 0.7, 0.8, 0.9)
 FLOORS = (0.0, 0.1, 0.11, 0.125, 0.15, 0.2)
 
 
@@ -73,8 +69,13 @@ def unanswerable(stored: Offline, ranking: Ranking) -> tuple[float, float]:
     return empty / count, returned / count
 
 
-def measure(sets: dict[str, RetrievalSet], embedder: Any) -> list[str]:
-    everything = {**PARTS, **CANDIDATES}
+def candidates(base: Ranking) -> dict[str, Ranking]:
+    """The embedder's ranking (its floor) at each keyword weight and context share."""
+    return {f"w {w}, context {c}": replace(base, keyword_weight=w, context=c) for w in WEIGHTS for c in CONTEXTS}
+
+
+def measure(sets: dict[str, RetrievalSet], embedder: Any, base: Ranking) -> list[str]:
+    everything = {**PARTS, **candidates(base)}
     r10: dict[tuple[str, str], float] = {}
     r1: dict[str, float] = {}
     floors: dict[tuple[str, float], tuple[float, float, float]] = {}
@@ -91,11 +92,11 @@ def measure(sets: dict[str, RetrievalSet], embedder: Any) -> list[str]:
                     if group == "bench/data":
                         r1[label] = scores.recall[1]
             for floor in FLOORS:
-                ranking = replace(Ranking(), floor=floor)
+                ranking = replace(base, floor=floor)
                 found = run(stored, ranking, range(len(retrieval.queries))).recall[10]
                 floors[name, floor] = (found, *unanswerable(stored, ranking))
         log(f"{name}: {time.perf_counter() - started:.0f} s")
-    return report(sets, r10, r1, floors)
+    return report(sets, r10, r1, floors, list(candidates(base)))
 
 
 def report(
@@ -103,6 +104,7 @@ def report(
     r10: dict[tuple[str, str], float],
     r1: dict[str, float],
     floors: dict[tuple[str, float], tuple[float, float, float]],
+    tried: list[str],
 ) -> list[str]:
     columns = [*HALVES, *OTHERS] if "realtalk" in sets else list(OTHERS)
     best_part = {g: max(r10[p, g] for p in PARTS) for g in columns}
@@ -119,7 +121,7 @@ def report(
         "| ranking | " + " | ".join(columns) + " | bench/data R@1 | holds |",
         "|---|" + "---|" * (len(columns) + 2),
     ]
-    for label in [*PARTS, *CANDIDATES]:
+    for label in [*PARTS, *tried]:
         cells = [f"{r10[label, g]:.3f}" for g in columns]
         held = "—" if label in PARTS else "yes" if holds(label) else "no"
         out.append(f"| {label} | " + " | ".join(cells) + f" | {r1[label]:.3f} | {held} |")
@@ -127,7 +129,7 @@ def report(
         out += ["", "| tuned on | chosen | its R@10 there | reported on | R@10 | best single part there | margin |"]
         out.append("|---|---|---|---|---|---|---|")
         for tuned, reported in (HALVES, HALVES[::-1]):
-            chosen = max((label for label in CANDIDATES if holds(label)), key=lambda label: r10[label, tuned])
+            chosen = max((label for label in tried if holds(label)), key=lambda label: r10[label, tuned])
             margin = r10[chosen, reported] - best_part[reported]
             out.append(
                 f"| {tuned} | {chosen} | {r10[chosen, tuned]:.3f} | {reported} | {r10[chosen, reported]:.3f} | "
@@ -161,7 +163,7 @@ def main() -> None:
     loaders: dict[str, Callable[[], RetrievalSet]] = {name: SETS[name] for name in OTHERS}
     loaders["realtalk"] = partial(realtalk, args.realtalk) if args.realtalk else SETS["realtalk"]
     sets = {name: load() for name, load in loaders.items()}
-    lines = measure(sets, load_embedder(args.embedder))
+    lines = measure(sets, load_embedder(args.embedder), default_ranking(args.embedder))
     out = [
         "# How the default ranking was chosen",
         "",
