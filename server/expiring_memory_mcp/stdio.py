@@ -115,7 +115,22 @@ def _id_of(problems: list[ErrorDetails]) -> RequestId | None:
     return None
 
 
-class _Reading:
+class _Closing:
+    """An async context manager that closes the stream on exit, as the SDK's stream protocols expect."""
+
+    async def aclose(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+
+class _Reading(_Closing):
     """The read side as the SDK's ReadStream protocol; `last_context` as the SDK's own context streams carry it."""
 
     def __init__(self, owner: Answering) -> None:
@@ -137,16 +152,8 @@ class _Reading:
         except anyio.EndOfStream:
             raise StopAsyncIteration from None
 
-    async def __aenter__(self) -> Self:
-        return self
 
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
-
-
-class _Writing:
+class _Writing(_Closing):
     """The write side as the SDK's WriteStream protocol."""
 
     def __init__(self, owner: Answering) -> None:
@@ -157,14 +164,6 @@ class _Writing:
 
     async def aclose(self) -> None:
         await self._owner._write.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
 
 
 __all__ = ["Answering", "stdio_server"]
