@@ -165,6 +165,17 @@ async def rankings(
     return results
 
 
+ABOUT = (
+    "The default ranks by `½ × cosine / best cosine + ½ × words` (words: the share of the query's keyword weight a "
+    "memory holds, each term weighed among the user's memories), lets a memory take 0.8 of the score of its "
+    "neighbour (same type, remembered just before or after it within 30 minutes), and returns nothing under 0.11 of "
+    "`(cosine + words) / 2`; the multilingual embedders weigh words 0.3 and 0.1 (use-multilingual's floor is 0.05). "
+    "Why: store/fusion.py and the README's \"How recall ranks\". Chosen on REALTALK's real chats by cross-validation "
+    "over its halves, kept only where it is at or above both of its parts on every other set: bench/TUNE.md "
+    "(`python -m bench.tune`) and bench/RESULTS.md §8."
+)
+
+
 def half(query: Query) -> str:
     """REALTALK's two halves, the folds the ranking is tuned and reported on: chats 1–5 and 6–10."""
     return "chats 1–5" if int(query.user.split("-")[1]) <= 5 else "chats 6–10"
@@ -216,6 +227,8 @@ async def main_async(
         ),
         "",
         "Machine: " + "; ".join(f"{k} {v}" for k, v in machine().items()) + ".",
+        "",
+        ABOUT,
         "",
     ]
     if variants:
