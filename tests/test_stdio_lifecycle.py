@@ -31,6 +31,21 @@ def opening() -> str:
     return line({"id": 1, "method": "initialize", "params": HANDSHAKE}) + line({"method": "notifications/initialized"})
 
 
+def piped(tmp_path: Path, text: str) -> subprocess.CompletedProcess[str]:
+    """The console script given `text` on stdin, which then closes; it must exit 0. (The bound only stops a hang.)"""
+    done = subprocess.run(
+        [SCRIPT],
+        input=text,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=server_env(tmp_path, tmp_path / "data"),
+    )
+    assert done.returncode == 0, done.stderr
+    return done
+
+
 def read_stderr_until(process: subprocess.Popen[bytes], text: str, within: float = 120) -> str:
     """stderr up to the line holding `text`, or what came before the process ended or `within` seconds passed (a
     bound only so that a server which never says it cannot hang the test)."""
@@ -122,20 +137,10 @@ def test_six_calls_piped_with_stdin_closed_at_once_all_get_their_answers(tmp_pat
         )
         for n in range(2, 8)
     )
-    done = subprocess.run(
-        [SCRIPT],
-        input=opening() + calls,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env=server_env(tmp_path, tmp_path / "data"),
-    )
-    assert done.returncode == 0, done.stderr
+    done = piped(tmp_path, opening() + calls)
     answers = {message["id"]: message for message in map(json.loads, done.stdout.splitlines())}
-    assert sorted(answers) == [1, 2, 3, 4, 5, 6, 7], (
-        done.stdout
-    )  # before: the calls still waiting for the store got none
+    # before: the calls still waiting for the store got none
+    assert sorted(answers) == [1, 2, 3, 4, 5, 6, 7], done.stdout
     stored = sorted(answers[n]["result"]["structuredContent"]["content"] for n in range(2, 8))
     assert stored == [f"Thing {n}" for n in range(2, 8)]
 
@@ -143,16 +148,7 @@ def test_six_calls_piped_with_stdin_closed_at_once_all_get_their_answers(tmp_pat
 def test_a_bad_line_is_refused_with_its_id_when_it_has_one_and_the_server_goes_on(tmp_path: Path) -> None:
     ping = line({"id": 2, "method": "ping"})
     bad_params = line({"id": 7, "method": "tools/call", "params": "x"})  # JSON-RPC with a readable id, but invalid
-    done = subprocess.run(
-        [SCRIPT],
-        input=opening() + "this is not json\n\n" + '["json", "but not JSON-RPC"]\n' + bad_params + ping,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env=server_env(tmp_path, tmp_path / "data"),
-    )
-    assert done.returncode == 0, done.stderr
+    done = piped(tmp_path, opening() + "this is not json\n\n" + '["json", "but not JSON-RPC"]\n' + bad_params + ping)
     messages = [json.loads(text) for text in done.stdout.splitlines()]
     errors = [m["error"]["code"] for m in messages if m.get("id") is None]
     assert errors == [-32700, -32600]  # the blank line is skipped
