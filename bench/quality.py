@@ -70,7 +70,7 @@ def embedder_for(settings: Any) -> Any:
 def remember(content: str, memory_type: str) -> tuple[str, dict[str, Any]]:
     """The tool call that stores a set's memory: `remember_permanent`, or for a temporary type (which that tool
     refuses) `remember_temporary` with the longest expiry, which no measurement outlives."""
-    from expiring_memory_mcp.retention import TEMPORARY_TYPES
+    from expiring_memory_mcp.memory_types import TEMPORARY_TYPES
 
     if memory_type in TEMPORARY_TYPES:
         return "remember_temporary", {"content": content, "memory_type": memory_type, "expires_in_days": 3650}

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from expiring_memory_mcp.retention import PERMANENT_TYPES, TEMPORARY_TYPES, iso, parse_iso
+from expiring_memory_mcp.memory_types import PERMANENT_TYPES, TEMPORARY_TYPES
+from expiring_memory_mcp.retention import iso, parse_iso
 from expiring_memory_mcp.rules import dedup_key
 from fuzz_expected import clean_text, expected_expiry, expiry_strategy, plain_number, valid_metadata, valid_type
 from fuzz_inputs import (

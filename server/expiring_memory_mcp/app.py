@@ -20,8 +20,8 @@ from pydantic import Field, ValidationError
 from .arguments import explain, unknown
 from .errors import InvalidRequest, Unavailable
 from .memories import MemoryService
+from .memory_types import PERMANENT_TYPES, TEMPORARY_TYPES
 from .models import Deleted, MemoryList, MemoryRecord, RecallResult
-from .retention import PERMANENT_TYPES, TEMPORARY_TYPES
 from .settings import Settings
 from .stdio import Answering, stdio_server
 

@@ -10,9 +10,6 @@ from typing import Protocol
 
 from .errors import InvalidRequest
 
-PERMANENT_TYPES = ("preference", "account", "fact", "milestone")
-TEMPORARY_TYPES = ("session", "chat", "reminder", "cache")
-
 
 class Clock(Protocol):
     def now(self) -> datetime:

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..errors import InvalidRequest
 from ..memories import MemoryService
-from ..retention import PERMANENT_TYPES, TEMPORARY_TYPES
+from ..memory_types import PERMANENT_TYPES, TEMPORARY_TYPES
 from .transfer import do_export, do_import
 from .views import View, count
 
