@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from platformdirs import user_data_dir
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from .blank_fields import without_blank_fields
 from .retention import RetentionPolicy
 from .store.fusion import Method, Ranking, default_ranking
 
@@ -170,3 +171,15 @@ class Settings(BaseSettings):
             max_ttl=timedelta(days=self.max_ttl_days),
             timezone=ZoneInfo(self.timezone),
         )
+
+    # MCP Bundle: a field the user left blank arrives as its placeholder text and is unset, for every setting
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, without_blank_fields(env_settings), dotenv_settings, file_secret_settings
