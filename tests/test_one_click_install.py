@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # each builds or installs, t
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-UV_DOWNLOAD_TIMEOUT = 600  # a first install downloads about 100 MB from PyPI
+UV_DOWNLOAD_TIMEOUT = 600  # a first install fetches the dependencies from PyPI (320 MB unpacked)
 PLACEHOLDER = re.compile(r"\$\{user_config\.([^}]*)\}")
 
 
@@ -57,7 +57,8 @@ def uv_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
 
 
 def clean_env(tmp_path: Path, uv_home: dict[str, str]) -> dict[str, str]:
-    """A clean environment: only PATH, uv's settings, and an empty HOME and TMPDIR of this test's own."""
+    """A clean environment: only PATH, uv's settings, and an empty HOME and TMPDIR of this test's own. (The SDK's
+    stdio client, like Claude Desktop's, also passes USER, LOGNAME, SHELL and TERM through.)"""
     home, tmp = tmp_path / "home", tmp_path / "tmp"
     home.mkdir()
     tmp.mkdir()
