@@ -42,7 +42,7 @@ async def test_review_expiring_lists_what_will_be_forgotten_with_ids_and_offers_
 
     text = await render(client, "review-expiring")
     assert "within the next 7 days" in text
-    assert f"- Dentist on Thursday at 9 (reminder; expires in 1 day, " in text and soon["id"] in text
+    assert "- Dentist on Thursday at 9 (reminder; expires in 1 day, " in text and f"; id {soon['id']})" in text
     assert later["id"] not in text and "Prefers tea" not in text
     assert "renew_memory with its id and permanent=true" in text and "forget with its id" in text
 
