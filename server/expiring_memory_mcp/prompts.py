@@ -37,8 +37,12 @@ def _line(memory: MemoryRecord) -> str:
     return f"- {memory.content} ({memory.memory_type}; expires {memory.expires_in}, {expires}; id {memory.id})"
 
 
+def _days_text(days: float) -> str:
+    return f"{days:g} day" + ("" if days == 1 else "s")
+
+
 def review_text(memories: list[MemoryRecord], days: float) -> str:
-    window = f"the next {days:g} day{'' if days == 1 else 's'}"
+    window = f"the next {_days_text(days)}"
     if not memories:
         return (
             f"Which of the memories you keep about me will be forgotten within {window}? Nothing expires in that "
@@ -57,10 +61,6 @@ def review_text(memories: list[MemoryRecord], days: float) -> str:
         "gone now).\n"
         "Change nothing I have not chosen. At the end, say in one line what you renewed, made permanent and let go."
     )
-
-
-def _days_text(days: float) -> str:
-    return f"{days:g} day" + ("" if days == 1 else "s")
 
 
 def preferences_text(settings: Settings, focus: str | None) -> str:
