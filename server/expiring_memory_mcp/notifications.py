@@ -46,8 +46,8 @@ def _user() -> str | None:
 
 
 class UserBus:
-    """The SDK's in-process subscription bus, delivering each event only to the listen streams of the user whose call
-    published it: over HTTP with tokens, one user never hears when another's memories change."""
+    """An in-process subscription bus like the SDK's default, delivering each event only to the listen streams of the
+    user whose call published it: over HTTP with tokens, one user never hears when another's calls change memories."""
 
     def __init__(self) -> None:
         self._listeners: dict[object, tuple[str | None, Callable[[ServerEvent], None]]] = {}
