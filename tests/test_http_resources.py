@@ -32,19 +32,24 @@ async def test_each_token_reads_and_hears_only_its_own_memories(tmp_path: Path) 
         as_user(url, BOB) as bob,
     ):
         mine = await call(alice, "remember_temporary", content="Alice is comparing laptops")
-        gone = await call(alice, "remember_temporary", content="Alice's parking spot is B12", memory_type="cache")
+        trip = await call(bob, "remember_temporary", content="Bob is planning a trip to Lisbon")
+        with pytest.raises(MCPError, match="No memory with id"):  # no one watches another user's memory
+            async with bob.listen(resource_subscriptions=[f"memory://memories/{mine['id']}"]):
+                pass
         async with (
-            alice.listen(resource_subscriptions=[f"memory://memories/{gone['id']}"]) as alice_events,
+            alice.listen(resources_list_changed=True) as alice_events,
             bob.listen(
-                resources_list_changed=True, resource_subscriptions=[f"memory://memories/{gone['id']}"]
+                resources_list_changed=True, resource_subscriptions=[f"memory://memories/{trip['id']}"]
             ) as bob_events,
         ):
-            await call(alice, "forget", memory_id=gone["id"])
+            await call(alice, "forget", memory_id=mine["id"])
             with anyio.fail_after(10):
-                assert await anext(aiter(alice_events)) == ResourceUpdated(uri=f"memory://memories/{gone['id']}")
-            his = await call(bob, "remember_permanent", content="Bob prefers tea")
-            with anyio.fail_after(10):  # bob's first event is of his own call: nothing came of alice's
-                assert await anext(aiter(bob_events)) == ResourcesListChanged()
+                assert await anext(aiter(alice_events)) == ResourcesListChanged()
+            await call(bob, "renew_memory", memory_id=trip["id"], expires_in_days=3)
+            with anyio.fail_after(10):  # bob's first event is of his own call: no list-changed came of alice's
+                assert await anext(aiter(bob_events)) == ResourceUpdated(uri=f"memory://memories/{trip['id']}")
+        mine = await call(alice, "remember_temporary", content="Alice is comparing laptops")
+        await call(bob, "remember_permanent", content="Bob prefers tea")
 
         read_back = await read(alice, f"memory://memories/{mine['id']}")
         assert read_back | {"expires_in": None} == mine | {"expires_in": None}  # the real clock has moved on
@@ -53,6 +58,6 @@ async def test_each_token_reads_and_hears_only_its_own_memories(tmp_path: Path) 
         assert (await read(alice, "memory://stats"))["by_type"] == {"session": 1}
         assert (await read(bob, "memory://stats"))["user_id"] == "bob"
         assert [m["id"] for m in (await read(alice, "memory://expiring-soon"))["memories"]] == [mine["id"]]
-        assert (await read(bob, "memory://expiring-soon"))["memories"] == []
+        assert [m["id"] for m in (await read(bob, "memory://expiring-soon"))["memories"]] == [trip["id"]]
         assert {t["name"]: t["live"] for t in (await read(bob, "memory://types"))["types"]}["preference"] == 1
-        assert his["id"] not in json.dumps(await read(alice, "memory://types"))
+        assert {t["name"]: t["live"] for t in (await read(alice, "memory://types"))["types"]}["preference"] == 0

@@ -189,3 +189,16 @@ async def test_a_2026_client_hears_when_a_sweep_deletes_a_memory(client: Client,
         clock.advance(days=2)
         await call(client, "expiring_soon")  # read-only, but its sweep deletes the expired memory
         assert await next_event(events, lambda e: True) == [ResourceUpdated(uri=memory(stored["id"]))]
+
+
+async def test_a_2026_client_cannot_listen_to_a_memory_it_cannot_read(client: Client) -> None:
+    stored = await call(client, "remember_permanent", content="Prefers tea")
+    await call(client, "forget", memory_id=stored["id"])
+    for uri, message in [(memory(stored["id"]), "No memory with id"), ("memory://nothing", "Unknown resource")]:
+        with pytest.raises(MCPError) as refused:
+            async with client.listen(resource_subscriptions=[STATS, uri]):
+                pass
+        assert refused.value.error.code == INVALID_PARAMS and message in refused.value.error.message
+    async with client.listen(resource_subscriptions=[STATS]) as events:  # the session carries on
+        await call(client, "remember_permanent", content="Prefers green tea")
+        assert await next_event(events, lambda e: True) == [ResourceUpdated(uri=STATS)]

@@ -14,7 +14,7 @@ from typing import Any
 import anyio.lowlevel
 from mcp.server import MCPServer
 from mcp.server.auth.middleware.auth_context import get_access_token
-from mcp.server.context import ServerRequestContext
+from mcp.server.context import HandlerResult, ServerRequestContext
 from mcp.server.lowlevel import NotificationOptions
 from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver import Context
@@ -28,6 +28,7 @@ from mcp.types import (
     EmptyResult,
     InputRequiredResult,
     SubscribeRequestParams,
+    SubscriptionsListenRequestParams,
     UnsubscribeRequestParams,
 )
 from pydantic import AnyUrl
@@ -78,9 +79,8 @@ def _subscribed(session: ServerSession) -> set[str]:
     return state.setdefault(SUBSCRIBED, set())
 
 
-async def _subscribe(ctx: ServerRequestContext[MemoryService], params: SubscribeRequestParams) -> EmptyResult:
+async def _check_readable(ctx: ServerRequestContext[MemoryService], uri: str) -> None:
     """Refuses a URI the caller cannot read, as resources/read would, so no one watches another user's memory."""
-    uri = params.uri
     memory_id = memory_id_of(uri)
     if memory_id is not None:
         try:
@@ -89,7 +89,11 @@ async def _subscribe(ctx: ServerRequestContext[MemoryService], params: Subscribe
             raise MCPError(INVALID_PARAMS, str(exc), {"uri": uri}) from exc
     elif uri not in {r.uri for r in RESOURCES}:
         raise MCPError(INVALID_PARAMS, f"Unknown resource: {uri}", {"uri": uri})
-    _subscribed(ctx.session).add(uri)
+
+
+async def _subscribe(ctx: ServerRequestContext[MemoryService], params: SubscribeRequestParams) -> EmptyResult:
+    await _check_readable(ctx, params.uri)
+    _subscribed(ctx.session).add(params.uri)
     return EmptyResult()
 
 
@@ -116,11 +120,23 @@ async def announce(context: Context[MemoryService, Any] | None, changes: Changes
 
 class NotifyingServer(MCPServer[MemoryService]):
     """The SDK's server, announcing what each tool call and resource read changed, serving resources/subscribe to
-    earlier clients, and scoping the listen streams of 2026 clients to their user."""
+    earlier clients, and scoping the listen streams of 2026 clients to their user; both refuse to watch what the caller
+    cannot read."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, subscriptions=UserBus(), **kwargs)
         lowlevel = self._lowlevel_server
+        listen = lowlevel.get_request_handler("subscriptions/listen")
+        if listen is not None:  # the SDK's listen handler, after the check resources/subscribe makes too
+
+            async def checked_listen(
+                ctx: ServerRequestContext[MemoryService], params: SubscriptionsListenRequestParams
+            ) -> HandlerResult:
+                for uri in params.notifications.resource_subscriptions or ():
+                    await _check_readable(ctx, uri)
+                return await listen.handler(ctx, params)
+
+            lowlevel.add_request_handler("subscriptions/listen", SubscriptionsListenRequestParams, checked_listen)
         lowlevel.add_request_handler("resources/subscribe", SubscribeRequestParams, _subscribe)
         lowlevel.add_request_handler("resources/unsubscribe", UnsubscribeRequestParams, _unsubscribe)
         # Earlier clients learn from the initialize result that resource list-changed notifications come.
