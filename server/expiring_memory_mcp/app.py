@@ -256,7 +256,8 @@ def build_server(
     token_verifier: TokenVerifier | None = None,
     auth: AuthSettings | None = None,
 ) -> MCPServer[MemoryService]:
-    """The MCP server with every tool registered; the service reaches tools as the lifespan context."""
+    """The MCP server with every tool, resource and prompt registered; the service reaches tools as the lifespan
+    context."""
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[MemoryService]) -> AsyncIterator[MemoryService]:
