@@ -9,7 +9,6 @@ from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
 from mcp.server import MCPServer
-from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.provider import TokenVerifier
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import Context
@@ -22,6 +21,9 @@ from .errors import InvalidRequest, Unavailable
 from .memories import MemoryService
 from .memory_types import PERMANENT_TYPES, TEMPORARY_TYPES
 from .models import Deleted, MemoryList, MemoryRecord, RecallResult
+from .notifications import NotifyingServer
+from .prompts import register_prompts
+from .resources import caller, register_resources
 from .settings import Settings
 from .stdio import Answering, stdio_server
 
@@ -90,9 +92,7 @@ def _check_tool_for_type(memory_type: str, *, permanent: bool, explicit_expiry: 
 
 def _service(ctx: Ctx) -> MemoryService:
     """The configured user's memories; over HTTP with tokens, the memories of the user the token maps to."""
-    service = ctx.request_context.lifespan_context
-    token = get_access_token()
-    return service.for_user(token.client_id) if token else service
+    return caller(ctx.request_context.lifespan_context)
 
 
 async def remember_temporary(
@@ -220,7 +220,7 @@ TOOLS: list[tuple[Callable[..., Any], str, ToolAnnotations]] = [
 ]
 
 
-class MemoryServer(MCPServer[MemoryService]):
+class MemoryServer(NotifyingServer):
     """The SDK's server, with every argument its schema check refuses worded for the model (arguments.py), and an
     argument a tool does not take refused instead of dropped."""
 
@@ -256,7 +256,8 @@ def build_server(
     token_verifier: TokenVerifier | None = None,
     auth: AuthSettings | None = None,
 ) -> MCPServer[MemoryService]:
-    """The MCP server with every tool registered; the service reaches tools as the lifespan context."""
+    """The MCP server with every tool, resource and prompt registered; the service reaches tools as the lifespan
+    context."""
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[MemoryService]) -> AsyncIterator[MemoryService]:
@@ -272,4 +273,6 @@ def build_server(
     )
     for fn, title, hints in TOOLS:
         server.add_tool(fn, title=title, annotations=hints, structured_output=True)
+    register_resources(server, service)
+    register_prompts(server, service)
     return server

@@ -7,6 +7,8 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from .backends import Backend
@@ -15,6 +17,39 @@ from .retention import Clock
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Changes:
+    """What the calls made inside `recording()` changed: the ids of the memories they wrote or deleted, and of those
+    their sweeps deleted (every user's)."""
+
+    written: list[str] = field(default_factory=list)
+    swept: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.written or self.swept)
+
+
+# The calls' own record: worker threads run in a copy of the caller's context, so they append to the same Changes.
+_recording: ContextVar[Changes | None] = ContextVar("expiring_memory_changes", default=None)
+
+
+@contextmanager
+def recording() -> Iterator[Changes]:
+    """Collects what the calls made inside it (in this task, or in worker threads it starts) change."""
+    changes = Changes()
+    token = _recording.set(changes)
+    try:
+        yield changes
+    finally:
+        _recording.reset(token)
+
+
+def note_written(memory_id: str) -> None:
+    """Records that a memory was written or deleted, when a `recording()` is listening."""
+    if (changes := _recording.get()) is not None:
+        changes.written.append(memory_id)
 
 
 class Engine:
@@ -111,4 +146,6 @@ class Engine:
         self._last_sweep = now
         if gone:
             logger.info("deleted %d expired memories", len(gone))
+            if (changes := _recording.get()) is not None:
+                changes.swept.extend(gone)
         return len(gone)

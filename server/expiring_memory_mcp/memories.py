@@ -6,13 +6,14 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from . import rules
 from .backends import Backend, NewMemory, Query, StoredMemory
-from .engine import Engine
+from .engine import Changes, Engine, note_written, recording
 from .errors import InvalidRequest
 from .models import MemoryRecord, MemoryStats, RecalledMemory, Scalar
 from .retention import Clock, expires_in, is_expired, iso, later, parse_iso
@@ -64,6 +65,12 @@ class MemoryService:
         """Close the engine's backend (for every user); later calls report it unavailable."""
         self._engine.close()
 
+    @staticmethod
+    def recording() -> AbstractContextManager[Changes]:
+        """Collects the ids of the memories the calls made inside it write or delete, and of those their sweeps
+        delete (every user's), for telling clients what changed."""
+        return recording()
+
     def sweep(self) -> int:
         """Delete every expired memory (every user's) now; returns how many went."""
         with self._engine.session(sweep=False) as (backend, now):
@@ -83,6 +90,11 @@ class MemoryService:
                 "Use recall or expiring_soon to find current memory ids."
             )
         return memory
+
+    def get(self, memory_id: str) -> MemoryRecord:
+        """The caller's own live memory with this id; an unknown, expired or forgotten one is refused."""
+        with self._engine.session() as (backend, now):
+            return record(self._live(backend, memory_id, now), now)
 
     def recall(self, query: str, memory_types: list[str] | None, limit: int) -> list[RecalledMemory]:
         """Best matches first; expired memories are excluded inside the store query, so they never crowd it."""
@@ -189,18 +201,23 @@ class MemoryService:
                 if not touch and expiry == twin.expires_at and meta.items() <= twin.metadata.items():
                     return "unchanged", twin.id
                 backend.update(twin.id, NewMemory(expiry, dict(meta)))
+                note_written(twin.id)
                 return "refreshed", twin.id
             new = NewMemory(expiry, dict(meta), memory_type=kind, dedup_key=key, created_at=created_at)
             if infer and backend.infers and (facts := backend.add_inferred(text, self.user_id, new)):
                 for fact in facts:  # each fact is its own twin key: remembering it verbatim later refreshes it
                     backend.update(fact.id, replace(new, dedup_key=rules.dedup_key(fact.text)))
+                    note_written(fact.id)
                 return "added", facts[0].id
-            return "added", backend.add(text, self.user_id, new)
+            memory_id = backend.add(text, self.user_id, new)
+            note_written(memory_id)
+            return "added", memory_id
 
     def forget(self, memory_id: str) -> str:
         with self._engine.session() as (backend, now):
             memory = self._live(backend, memory_id, now)
             backend.delete(memory.id)
+            note_written(memory.id)
             return memory.id
 
     def renew(
@@ -220,6 +237,7 @@ class MemoryService:
             else:
                 expiry = self.policy.expiry(now, memory.memory_type, expires_in_days, expires_at)
             backend.update(memory.id, NewMemory(expiry))
+            note_written(memory.id)
             return record(self._live(backend, memory.id, now), now)
 
     def restore(
