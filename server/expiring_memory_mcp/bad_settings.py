@@ -80,7 +80,7 @@ def _names(problems: list[ErrorDetails]) -> str:
 
 
 def _schema(name: str) -> dict[str, Any]:
-    properties: dict[str, dict[str, Any]] = Settings.model_json_schema()["properties"]
+    properties: dict[str, dict[str, Any]] = Settings.model_json_schema(by_alias=False)["properties"]
     schema = properties.get(name, {})
     options = [s for s in schema.get("anyOf", []) if s.get("type") != "null"]  # unset is always accepted
     return {**schema, **options[0]} if len(options) == 1 else schema
