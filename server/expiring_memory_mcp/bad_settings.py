@@ -112,7 +112,7 @@ def _reason(problem: ErrorDetails) -> str:
     if kind == "list_type" and len(problem["loc"]) == 1:
         return "not a JSON list"
     if len(problem["loc"]) > 1:  # inside a JSON value: which entry, not what it holds (a token is a secret)
-        return f"an entry {problem['msg'][0].lower()}{problem['msg'][1:]}".replace("input ", "", 1)
+        return f"an entry {problem['msg'].removeprefix('Input ')}"
     return ""
 
 
