@@ -32,7 +32,9 @@ async def test_instructions_and_memory_type_say_the_configured_lifetimes_in_word
 
 
 async def test_a_memory_lasts_as_long_as_the_description_says(client: Client) -> None:
-    result = await client.call_tool("remember_temporary", {"content": "Comparing two laptops", "memory_type": "session"})
+    result = await client.call_tool(
+        "remember_temporary", {"content": "Comparing two laptops", "memory_type": "session"}
+    )
     stored = result.structured_content or {}
     assert parse_iso(stored["expires_at"]) - parse_iso(stored["created_at"]) == timedelta(days=2)
 
