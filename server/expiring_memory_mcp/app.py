@@ -211,10 +211,10 @@ def instructions(settings: Settings) -> str:
 # - renew_memory is destructive: a new expiry may be sooner than the old one, and may end a permanent memory. Not
 #   idempotent: a lifetime from now moves with each call.
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
-ADD = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False)
+WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False)
 TOOLS: list[tuple[Callable[..., Any], str, ToolAnnotations]] = [
-    (remember_temporary, "Remember temporarily", ADD),
-    (remember_permanent, "Remember permanently", ADD.model_copy(update={"idempotent_hint": True})),
+    (remember_temporary, "Remember temporarily", WRITE),
+    (remember_permanent, "Remember permanently", WRITE.model_copy(update={"idempotent_hint": True})),
     (recall, "Recall memories", READ_ONLY),
     (expiring_soon, "Memories expiring soon", READ_ONLY),
     (
