@@ -117,3 +117,19 @@ def test_lists_are_joined_as_they_are_said() -> None:
     assert joined(["a"]) == "a"
     assert joined(["a", "b"], "or") == "a or b"
     assert joined(["a", "b", "c"]) == "a, b and c"
+
+
+def test_every_list_of_types_written_in_the_docs_or_the_code_is_the_whole_list_of_its_kind() -> None:
+    """Prose that lists three or more types (README, docs, docstrings) lists all of one kind, in the list's order."""
+    names = "|".join(t.name for t in MEMORY_TYPES)
+    one = rf"['`\"]?(?:{names})['`\"]?"
+    listing = re.compile(rf"\b{one}(?:(?:,\s+|\s+or\s+|\s+and\s+|,\s+or\s+){one}){{2,}}")
+    root = Path(__file__).parents[1]
+    pages = [root / "README.md", *sorted((root / "docs").glob("*.md")), *sorted((root / "server").rglob("*.py"))]
+    whole = {PERMANENT_TYPES, TEMPORARY_TYPES, TEMPORARY_TYPES + PERMANENT_TYPES, PERMANENT_TYPES + TEMPORARY_TYPES}
+    found = {
+        (page.name, tuple(re.findall(rf"\b(?:{names})\b", match.group())))
+        for page in pages
+        for match in listing.finditer(page.read_text())
+    }
+    assert found and {listed for _, listed in found} <= whole, found
