@@ -60,7 +60,8 @@ def test_readme_env_var_table_matches_the_settings_class() -> None:
         description, default = documented[f"EXPIRING_MEMORY_{name.upper()}"]
         assert description == field.description
         if field.default_factory is None:
-            assert default == ("unset" if field.default is None else f"`{field.default}`")
+            shown = f"{field.default:g}" if isinstance(field.default, float) else field.default  # 7.0 reads 7
+            assert default == ("unset" if field.default is None else f"`{shown}`")
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: str(page.relative_to(ROOT)))

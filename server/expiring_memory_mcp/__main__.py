@@ -72,11 +72,15 @@ def main() -> None:
         sys.exit(run(argv))
     options = serve_options(argv[1:])
     ctrl_c = None if options.http else StopOnCtrlC()  # with --http, uvicorn handles Ctrl-C once it serves
+    from .bad_settings import BadSetting, read_settings
     from .memories import MemoryService
     from .retention import SystemClock
-    from .settings import Settings
 
-    settings = Settings()
+    try:
+        settings = read_settings(http=options.http)
+    except BadSetting as exc:  # one line where the host shows the server's log, as the commands word it
+        sys.stderr.write(f"expiring-memory-mcp: error: {exc}\n")
+        sys.exit(2)
     logging.basicConfig(
         stream=sys.stderr, level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

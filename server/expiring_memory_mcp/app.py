@@ -13,13 +13,15 @@ from mcp.server.auth.provider import TokenVerifier
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.server.mcpserver.tools import Tool
 from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
 from pydantic import Field, ValidationError
 
+from . import __version__, type_words
 from .arguments import explain, unknown
 from .errors import InvalidRequest, Unavailable
 from .memories import MemoryService
-from .memory_types import PERMANENT_TYPES, TEMPORARY_TYPES
+from .memory_types import DEFAULT_TEMPORARY_DAYS, PERMANENT_TYPES, TEMPORARY_TYPES
 from .models import Deleted, MemoryList, MemoryRecord, RecallResult
 from .notifications import NotifyingServer
 from .prompts import register_prompts
@@ -98,18 +100,14 @@ def _service(ctx: Ctx) -> MemoryService:
 async def remember_temporary(
     ctx: Ctx,
     content: Content,
-    memory_type: Annotated[
-        str,
-        Field(
-            description="session, chat, reminder or cache (by default they last 7, 30, 1 and 1 days), or your own type. "
-            "A permanent type (preference, account, fact, milestone) needs expires_in_days or expires_at here."
-        ),
+    memory_type: Annotated[  # build_server puts the lifetimes configured in this description
+        str, Field(description=type_words.temporary_type(type_words.DEFAULT_LIFETIMES, DEFAULT_TEMPORARY_DAYS))
     ] = "session",
     expires_in_days: ExpiresInDays = None,
     expires_at: ExpiresAt = None,
     metadata: Metadata = None,
 ) -> MemoryRecord:
-    """Remember something that goes stale: session context, what the user is browsing, recent chat, reminders, cached data."""
+    """Remember something that goes stale: session context and what the user is browsing, recent chat, reminders, cached data."""
     explicit = expires_in_days is not None or expires_at is not None
     _check_tool_for_type(memory_type, permanent=False, explicit_expiry=explicit)
     service = _service(ctx)
@@ -127,16 +125,10 @@ async def remember_temporary(
 async def remember_permanent(
     ctx: Ctx,
     content: Content,
-    memory_type: Annotated[
-        str,
-        Field(
-            description="preference, account, fact or milestone, or your own type; not session, chat, reminder or "
-            "cache, which are temporary."
-        ),
-    ] = "preference",
+    memory_type: Annotated[str, Field(description=type_words.permanent_type())] = "preference",
     metadata: Metadata = None,
 ) -> MemoryRecord:
-    """Remember something that stays true: preferences, settings, account info, important facts, milestones."""
+    """Remember something that stays true: preferences and settings, account info, important facts, milestones."""
     _check_tool_for_type(memory_type, permanent=True, explicit_expiry=False)
     service = _service(ctx)
     return await _call(service.remember, content, memory_type, metadata, permanent=True)
@@ -187,12 +179,11 @@ async def renew_memory(
 def instructions(settings: Settings) -> str:
     return (
         "A long-term memory about the user that cleans itself up. "
-        "Use remember_permanent for what stays true: preferences, settings, account info, important facts and "
-        f"milestones (types: {', '.join(PERMANENT_TYPES)}). "
-        "Use remember_temporary for what goes stale: session context, browsing, recent chat, reminders and cached "
-        f"data (types and lifetimes: session {settings.ttl_session_days:g} days, chat {settings.ttl_chat_days:g} days, "
-        f"reminder {settings.ttl_reminder_days:g} days, cache {settings.ttl_cache_days:g} days; other types "
-        f"{settings.ttl_default_days:g} days), or give expires_in_days or expires_at. "
+        f"Use remember_permanent for what stays true: {type_words.permanent_kinds()} "
+        f"(types: {', '.join(PERMANENT_TYPES)}). "
+        f"Use remember_temporary for what goes stale: {type_words.temporary_kinds()} (types and lifetimes: "
+        f"{type_words.lifetimes(settings.tier_days(), settings.ttl_default_days)}), or give expires_in_days or "
+        "expires_at. "
         "Each tool refuses the other's types: remember_temporary takes a permanent type only with expires_in_days "
         "or expires_at (a preference for one trip), and remember_permanent never takes a temporary one. "
         "When unsure, prefer temporary: it is easier to renew a memory than to clean one up. "
@@ -204,20 +195,51 @@ def instructions(settings: Settings) -> str:
     )
 
 
-READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, open_world_hint=False)
-WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=False)
+# Hosts act on these: Claude Code's plan mode runs a read-only tool without asking. Each hint is meant exactly.
+# - Closed world (open_world_hint=False) for every tool, on every backend: a memory tool's domain is the user's own
+#   memories (the MCP spec's own example of a closed world), even when the Mem0 Platform keeps them.
+# - recall and expiring_soon are read-only, although the sweep that runs at most every SWEEP_INTERVAL_SECONDS during
+#   any tool call (engine.py) may delete expired memories during one: those memories are already gone for every
+#   tool, resource and command, which never return them; the sweep only frees their space, on a timer, whatever
+#   the call. Nothing a caller can see changes, and calling them twice has no further effect (idempotent).
+# - remember_temporary adds a memory, or refreshes its twin (same text and type): the later expiry wins, so nothing
+#   is shortened or deleted; the one value it can replace is a metadata key the call itself gives again. Not
+#   destructive. Not idempotent: the tier counts from now, so a second call moves the expiry later.
+# - remember_permanent is additive in the same way, and idempotent: a second call finds its twin already permanent.
+#   With EXPIRING_MEMORY_INFER it is not (build_server says so): Mem0's LLM may store the same text again.
+# - forget is destructive, and idempotent: a second call finds nothing to delete and changes nothing.
+# - renew_memory is destructive: a new expiry may be sooner than the old one, and may end a permanent memory. Not
+#   idempotent: a lifetime from now moves with each call.
+READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
+WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False)
 TOOLS: list[tuple[Callable[..., Any], str, ToolAnnotations]] = [
     (remember_temporary, "Remember temporarily", WRITE),
-    (
-        remember_permanent,
-        "Remember permanently",
-        ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False),
-    ),
+    (remember_permanent, "Remember permanently", WRITE.model_copy(update={"idempotent_hint": True})),
     (recall, "Recall memories", READ_ONLY),
     (expiring_soon, "Memories expiring soon", READ_ONLY),
-    (forget, "Forget a memory", ToolAnnotations(read_only_hint=False, destructive_hint=True, open_world_hint=False)),
-    (renew_memory, "Renew a memory", WRITE),
+    (
+        forget,
+        "Forget a memory",
+        ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=False),
+    ),
+    (
+        renew_memory,
+        "Renew a memory",
+        ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=False),
+    ),
 ]
+
+
+def _tool(fn: Callable[..., Any], title: str, hints: ToolAnnotations, settings: Settings) -> Tool:
+    """A tool as the server lists it, for these settings: remember_temporary's memory_type names the lifetimes
+    configured, and with EXPIRING_MEMORY_INFER remembering is not idempotent."""
+    if settings.infer and fn is remember_permanent:
+        hints = hints.model_copy(update={"idempotent_hint": False})
+    tool = Tool.from_function(fn, title=title, annotations=hints, structured_output=True)
+    if fn is remember_temporary:
+        described = type_words.temporary_type(settings.tier_days(), settings.ttl_default_days)
+        tool.parameters["properties"]["memory_type"]["description"] = described
+    return tool
 
 
 class MemoryServer(NotifyingServer):
@@ -265,14 +287,14 @@ def build_server(
 
     server = MemoryServer(
         "expiring-memory",
+        version=__version__,
         instructions=instructions(settings),
         lifespan=lifespan,
         log_level=settings.log_level,
         token_verifier=token_verifier,
         auth=auth,
+        tools=[_tool(fn, title, hints, settings) for fn, title, hints in TOOLS],
     )
-    for fn, title, hints in TOOLS:
-        server.add_tool(fn, title=title, annotations=hints, structured_output=True)
     register_resources(server, service)
     register_prompts(server, service)
     return server

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import InvalidRequest
+from .memory_types import PERMANENT_TYPES, TEMPORARY_TYPES
 from .models import Scalar
 
 # Payload keys that Mem0 or this server own; callers' metadata may not use them.
@@ -76,7 +77,7 @@ def memory_type(value: str) -> str:
     if not TYPE_PATTERN.match(kind):
         raise InvalidRequest(
             f"memory_type {value[:50]!r} is not valid: use a short lowercase word such as "
-            "'session', 'chat', 'reminder', 'cache', 'preference', 'account', 'fact' or 'milestone'."
+            f"{', '.join(repr(t) for t in TEMPORARY_TYPES + PERMANENT_TYPES[:-1])} or {PERMANENT_TYPES[-1]!r}."
         )
     return kind
 

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from platformdirs import user_data_dir
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .blank_fields import without_blank_fields
+from .memory_types import DEFAULT_TEMPORARY_DAYS, TIERS
 from .retention import RetentionPolicy
 from .store.fusion import Method, Ranking, default_ranking
 
 Days = Annotated[float, Field(gt=0, le=36500)]
+TIERS_BY_NAME = {tier.name: tier for tier in TIERS}
 EmbedderName = Literal["minilm", "use-multilingual", "e5-multilingual"]  # the keys of embedder.EMBEDDERS
+
+
+def _lifetime(tier: str) -> Any:
+    """The field of a temporary tier's lifetime, with the default the one list gives it."""
+    return Field(default=TIERS_BY_NAME[tier].default_days, description=f"How long a `{tier}` memory lives, in days.")
 
 
 class Settings(BaseSettings):
@@ -36,12 +44,13 @@ class Settings(BaseSettings):
         default="UTC",
         description="IANA timezone for expiry times given without an offset, and for dates given alone.",
     )
-    ttl_session_days: Days = Field(default=7, description="How long a `session` memory lives, in days.")
-    ttl_chat_days: Days = Field(default=30, description="How long a `chat` memory lives, in days.")
-    ttl_reminder_days: Days = Field(default=1, description="How long a `reminder` memory lives, in days.")
-    ttl_cache_days: Days = Field(default=1, description="How long a `cache` memory lives, in days.")
+    # One field per temporary tier of memory_types.MEMORY_TYPES, its default and words from there (a test checks)
+    ttl_session_days: Days = _lifetime("session")
+    ttl_chat_days: Days = _lifetime("chat")
+    ttl_reminder_days: Days = _lifetime("reminder")
+    ttl_cache_days: Days = _lifetime("cache")
     ttl_default_days: Days = Field(
-        default=7, description="How long a temporary memory of any other type lives, in days."
+        default=DEFAULT_TEMPORARY_DAYS, description="How long a temporary memory of any other type lives, in days."
     )
     max_ttl_days: Days = Field(default=3650, description="The longest expiry a temporary memory may be given, in days.")
     max_content_chars: int = Field(
@@ -95,18 +104,18 @@ class Settings(BaseSettings):
         default=False,
         description="On the mem0 backend with an `llm` configured, let Mem0's LLM turn what is remembered into facts.",
     )
-    http_tokens: dict[str, str] = Field(
+    http_tokens: Annotated[dict[str, str], NoDecode] = Field(
         default_factory=dict,
         description="For `serve --http`: a JSON object mapping each bearer token to the user id it acts as, such as "
         '`{"long-random-token": "alice"}`.',
     )
-    allowed_hosts: list[str] = Field(
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="For `serve --http`: extra Host header values accepted (DNS-rebinding protection), as a JSON "
         'list such as `["memory.example.com", "10.0.0.5:8765"]`. The bound address and loopback names are always '
         "accepted.",
     )
-    allowed_origins: list[str] = Field(
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="For `serve --http`: browser Origin values accepted, as a JSON list. Requests without an Origin "
         "are accepted.",
@@ -139,6 +148,18 @@ class Settings(BaseSettings):
     def _expand_config(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value else None
 
+    @field_validator("http_tokens", "allowed_hosts", "allowed_origins", mode="before")
+    @classmethod
+    def _from_json(cls, value: Any) -> Any:
+        """JSON read here (NoDecode), not by pydantic-settings, so that text that is not JSON is a validation error
+        naming its field, worded as every other bad setting (bad_settings.py), and not a SettingsError."""
+        if not isinstance(value, str):
+            return value
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise ValueError("not JSON") from None
+
     @field_validator("http_tokens")
     @classmethod
     def _usable_tokens(cls, value: dict[str, str]) -> dict[str, str]:
@@ -159,14 +180,13 @@ class Settings(BaseSettings):
     def ranking(self) -> Ranking:
         return default_ranking(self.embedder, self.recall_ranking, self.recall_keyword_weight)
 
+    def tier_days(self) -> dict[str, float]:
+        """Each temporary tier's lifetime in days, as configured: {"session": 7.0, ...}."""
+        return {tier.name: float(getattr(self, str(tier.setting))) for tier in TIERS}
+
     def retention(self) -> RetentionPolicy:
         return RetentionPolicy(
-            tiers={
-                "session": timedelta(days=self.ttl_session_days),
-                "chat": timedelta(days=self.ttl_chat_days),
-                "reminder": timedelta(days=self.ttl_reminder_days),
-                "cache": timedelta(days=self.ttl_cache_days),
-            },
+            tiers={name: timedelta(days=days) for name, days in self.tier_days().items()},
             default_ttl=timedelta(days=self.ttl_default_days),
             max_ttl=timedelta(days=self.max_ttl_days),
             timezone=ZoneInfo(self.timezone),

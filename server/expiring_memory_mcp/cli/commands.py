@@ -41,8 +41,9 @@ def _check_type_fits(kind: str, args: argparse.Namespace) -> None:
         )
     if args.permanent and kind in TEMPORARY_TYPES:
         raise InvalidRequest(
-            f"'{kind}' is a temporary type: leave out --permanent, or give a lasting type such as 'fact' "
-            f"(`renew ID --permanent` keeps a {kind} memory for good). Nothing was stored."
+            f"'{kind}' is a temporary type: leave out --permanent, or give a lasting type such as "
+            f"{' or '.join(repr(t) for t in PERMANENT_TYPES[:2])} (`renew ID --permanent` keeps a {kind} memory for "
+            "good). Nothing was stored."
         )
 
 

@@ -10,6 +10,9 @@ from datetime import timedelta
 from itertools import pairwise
 from typing import Any, NoReturn
 
+from .. import __version__
+from ..memory_types import PERMANENT_TYPES
+
 PROG = "expiring-memory-mcp"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "": 86400}
@@ -93,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
         "With no command, serve MCP over stdio.",
         epilog="Settings come from the same EXPIRING_MEMORY_* environment variables as the server.",
     )
+    root.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = root.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     json_flag = _Parser(add_help=False)
     json_flag.add_argument("--json", action="store_true", help="print JSON for scripts instead of a table")
@@ -123,8 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--type",
         dest="memory_type",
         type=type_name,
-        help="memory type (default: session, or preference with --permanent); a permanent type (preference, "
-        "account, fact, milestone) needs --permanent, or --ttl or --expires-at to keep it only for a while",
+        help="memory type (default: session, or preference with --permanent); a permanent type "
+        f"({', '.join(PERMANENT_TYPES)}) needs --permanent, or --ttl or --expires-at to keep it only for a while",
     )
     remember.add_argument(
         "--metadata",

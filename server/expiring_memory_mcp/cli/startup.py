@@ -8,12 +8,11 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-
-from ..errors import InvalidRequest
+from .. import bad_settings
 from ..memories import MemoryService
 from ..retention import Clock, SystemClock
 from ..settings import Settings
+from .parser import UsageError
 
 if TYPE_CHECKING:
     from ..backends import Backend
@@ -22,14 +21,12 @@ _PACKAGE = __name__.partition(".")[0]  # expiring_memory_mcp: the server's own l
 
 
 def read_settings() -> Settings:
-    """Settings from the environment; a bad one is an InvalidRequest naming its variable."""
+    """Settings from the environment; a bad one is a usage error, one line naming its variable (bad_settings.py).
+    The HTTP-only settings are not read: no command uses them."""
     try:
-        return Settings()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"EXPIRING_MEMORY_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
-        )
-        raise InvalidRequest(f"bad setting: {problems}") from None
+        return bad_settings.read_settings(http=False)
+    except bad_settings.BadSetting as exc:
+        raise UsageError(str(exc)) from None
 
 
 def log_to_stderr(settings: Settings) -> None:
