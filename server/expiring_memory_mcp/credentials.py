@@ -165,6 +165,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(r"(?i:aws\b.{0,30}?secret\b.{0,30}?)(?<![A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"),
     ),
     ("slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9\-]{10,}")),
+    ("npm token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b")),
+    ("pypi token", re.compile(r"\bpypi-AgE[A-Za-z0-9_\-]{50,}")),
 ]
 
 _PEM = re.compile(
@@ -190,10 +192,10 @@ _PASSWORD_WORDS = (
 _KEY_WORDS = r"api[ _-]?key|access[ _-]?token|auth[ _-]?token|secret[ _-]?key|client[ _-]?secret|private[ _-]?token"
 _PIN_WORDS = r"pin(?: code| number)?|pin-code|cvv|cvc|security code"
 _QUALIFIER = r"(?:[ \t]+(?:for|of|to|on|at|in|für|de|pour|para)[ \t]+(?:[\w.@'’\-]+[ \t]+){0,3}?[\w.@'’\-]+)?"
-_ASSIGN = r"[ \t]*(?:\b(?:is|was|is now|is still|will be|ist|es|est|é|は|是)\b|[=:：]|:=|->)[ \t]*"
+_ASSIGN = r"[ \t]*(?:\b(?:is|was|is now|is still|will be|ist|es|est|é|は|是)\b|[=:：]|:=|->)[ \t]*\n?[ \t]*"
 _QUOTED = r"[\"'“‘`«](?P<quoted>[^\"'”’`»\n]{1,200})[\"'”’`»]"
 _STATED = re.compile(
-    rf"(?i:(?P<word>{_PASSWORD_WORDS}|{_KEY_WORDS}|{_PIN_WORDS})){_QUALIFIER}{_ASSIGN}"
+    rf"(?i:(?P<word>{_PASSWORD_WORDS}|{_KEY_WORDS}|{_PIN_WORDS})){_QUALIFIER}(?:{_ASSIGN}|[ \t]+(?=[\"'“‘`«]))"
     rf"(?:{_QUOTED}|(?P<bare>[^\s\"'“‘`«]+))"
 )
 # The first word after "password is" that says where it is or what state it is in, not what it is.
@@ -210,6 +212,9 @@ _NOT_A_VALUE = frozenset(
 )
 
 
+_MASKED = re.compile(r"[*•xX.?#_\-]+|<[^>]*>|\[[^\]]*\]|\([^)]*\)?|\(see")  # shown hidden, or pointed at
+
+
 def _stated_passwords(text: str) -> Iterator[Finding]:
     for match in _STATED.finditer(text):
         word = match.group("word").lower()
@@ -220,7 +225,7 @@ def _stated_passwords(text: str) -> Iterator[Finding]:
             trimmed = value.rstrip(".,;)")
             end -= len(value) - len(trimmed)
             value = trimmed
-        if not value or value.lower() in _NOT_A_VALUE or PLACEHOLDER.match(text, start):
+        if not value or value.lower() in _NOT_A_VALUE or _MASKED.fullmatch(value) or PLACEHOLDER.match(text, start):
             continue
         if re.fullmatch(_PIN_WORDS, word):
             if not re.fullmatch(r"\d{3,12}", value):
