@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bench.secrets import evaluate, totals
 from mcp import Client
 
-from bench.secrets import evaluate, totals
 from expiring_memory_mcp import cli, credentials
 from expiring_memory_mcp.app import instructions
 from expiring_memory_mcp.backends import open_backend
@@ -112,6 +112,10 @@ async def test_under_refuse_nothing_is_stored_and_the_error_names_the_kind_never
     assert not any(secret in message for secret in SECRETS)
     in_metadata = await call_error(client, "remember_temporary", content="Card on file", metadata={"n": CARD})
     assert "a card number" in in_metadata and CARD not in in_metadata
+    as_number = await call_error(
+        client, "remember_temporary", content="Card on file", metadata={"card": 4539148803436467}
+    )
+    assert "a card number" in as_number
     assert not (data_dir / "memories.db").exists()  # refused before the store was even needed
     assert (await call(client, "remember_temporary", content="Planning a trip to Lisbon"))["redacted"] == []
     assert db.count_rows() == 1

@@ -9,6 +9,7 @@ opened. Messages and logs name the kind of secret and the memory's id, never the
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,7 +44,7 @@ def screen(text: str, metadata: dict[str, Scalar], policy: Policy) -> Screened:
     kinds = credentials.kinds(found)
     clean_metadata: dict[str, Scalar] = {}
     for key, value in metadata.items():
-        value_found = credentials.find(str(value)) if _may_hold_secret(value) else []
+        value_found = credentials.find(str(value)) if _may_hold_secret(key, value) else []
         kinds += [kind for kind in credentials.kinds(value_found) if kind not in kinds]
         clean_metadata[key] = credentials.redact(str(value), value_found) if value_found else value
     if not kinds:
@@ -57,9 +58,13 @@ def screen(text: str, metadata: dict[str, Scalar], policy: Policy) -> Screened:
     return Screened(credentials.redact(text, found), clean_metadata, kinds)
 
 
-def _may_hold_secret(value: Scalar) -> bool:
-    """Text, or a whole number long enough to be a card number."""
-    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**11)
+def _may_hold_secret(key: str, value: Scalar) -> bool:
+    """Text; or a whole number under a key that names a card (`card`, `credit_card`, `cc`): other numbers are ids,
+    amounts and counts, which are not secrets."""
+    if isinstance(value, str):
+        return True
+    number = isinstance(value, int) and not isinstance(value, bool)
+    return number and re.search(r"(?i)(?:^|[^a-z])(?:card|cc|pan|visa|amex|mastercard)(?:$|[^a-z])", key) is not None
 
 
 def _listed(kinds: list[str]) -> str:
