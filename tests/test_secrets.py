@@ -22,7 +22,7 @@ from expiring_memory_mcp import cli, credentials
 from expiring_memory_mcp.app import instructions
 from expiring_memory_mcp.backends import open_backend
 from expiring_memory_mcp.settings import Settings
-from support import call, call_error, serving, sqlite
+from support import PgDatabase, call, call_error, serving, sqlite
 
 pytestmark = pytest.mark.anyio
 
@@ -31,7 +31,7 @@ GITHUB = "ghp_FAKE0123456789abcdefghijKLMNOPQRSTUV"
 PASSWORD = "Maple4821!#zq"
 CARD = "4539 1488 0343 6467"
 STRIPE = "sk_live_FAKE51H8pQ2xYz7RtLm9Nc3Vb"
-SECRETS = (GITHUB, PASSWORD, CARD.replace(" ", ""), STRIPE)
+SECRETS = (GITHUB, PASSWORD, CARD, STRIPE)  # `leaked` also looks for the card without its spaces
 TEXT = f"Deploys use the GitHub token {GITHUB}; the NAS password is {PASSWORD}"
 
 
@@ -211,10 +211,13 @@ async def test_a_store_written_before_the_policy_is_checked_once_when_a_server_o
     allowing = settings.model_copy(update={"secrets": "allow"})
     async with serving(allowing, clock, embedder) as client:
         old = await call(client, "remember_permanent", content=TEXT, memory_type="account")
-    assert leaked(data_dir, GITHUB)
+    async with serving(allowing.model_copy(update={"user_id": "bob"}), clock, embedder) as client:
+        await call(client, "remember_temporary", content=f"Bob's card {CARD}")
+    assert leaked(data_dir, GITHUB) and leaked(data_dir, CARD)
 
     caplog.set_level(logging.DEBUG)
-    async with serving(settings, clock, embedder) as client:
+    serving_bob_too = settings.model_copy(update={"http_tokens": {"a-long-random-token-for-bob": "bob"}})
+    async with serving(serving_bob_too, clock, embedder) as client:
         found = await call(client, "recall", query="GitHub token for deploys")
     assert found["memories"][0]["id"] == old["id"]
     assert found["memories"][0]["content"].endswith("[redacted: password]")
@@ -224,3 +227,28 @@ async def test_a_store_written_before_the_policy_is_checked_once_when_a_server_o
     assert not any(secret in caplog.text for secret in SECRETS)
     with sqlite(data_dir / "memories.db") as db:
         assert db.execute("SELECT value FROM meta WHERE key = 'done:secrets-checked'").fetchone() == (1,)
+
+
+@pytest.mark.slow
+def test_on_pgvector_scan_and_redact_leave_no_copy_in_the_table_or_mem0s_history(
+    tmp_path: Path, pg_config: Path, postgres: str, pg_collection: str, clock: Any, embedder: Any
+) -> None:
+    data_dir = tmp_path / "data"
+    settings = Settings(data_dir=data_dir, user_id="alice", backend="mem0", mem0_config=pg_config)
+
+    def run(*argv: str, policy: str = "redact") -> tuple[int, str]:
+        chosen = settings.model_copy(update={"secrets": policy})
+        out = io.StringIO()
+        code = cli.run(list(argv), chosen, clock=clock, build=partial(open_backend, chosen, embedder), stdout=out)
+        return code, out.getvalue()
+
+    run("remember", TEXT, "--type", "account", "--permanent", policy="allow")
+    table = PgDatabase(postgres, pg_collection, data_dir)
+    assert GITHUB.encode() in table.raw_bytes()
+    code, listed = run("secrets", "scan", "--json")
+    assert code == 0 and [r["kinds"] for r in json.loads(listed)["memories"]] == [["github token", "password"]]
+    assert run("secrets", "scan", "--redact")[0] == 0
+    for secret in SECRETS:
+        assert secret.encode() not in table.raw_bytes() and leaked(data_dir, secret) == [], secret
+    _, found = run("list", "--json")
+    assert json.loads(found)["memories"][0]["content"].endswith("[redacted: password]")
