@@ -18,6 +18,7 @@ import pytest
 from bench.secrets import evaluate, totals
 from mcp import Client
 
+from cli_script import cli_env, jsonl, ok, script
 from expiring_memory_mcp import cli, credentials
 from expiring_memory_mcp.app import instructions
 from expiring_memory_mcp.backends import open_backend
@@ -252,3 +253,20 @@ def test_on_pgvector_scan_and_redact_leave_no_copy_in_the_table_or_mem0s_history
         assert secret.encode() not in table.raw_bytes() and leaked(data_dir, secret) == [], secret
     _, found = run("list", "--json")
     assert json.loads(found)["memories"][0]["content"].endswith("[redacted: password]")
+
+
+@pytest.mark.slow
+def test_the_console_script_scans_and_redacts_with_results_on_stdout_and_nothing_on_stderr(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    env = cli_env(tmp_path, data_dir)
+    seed = tmp_path / "seed.jsonl"
+    seed.write_text(jsonl([{"content": TEXT, "memory_type": "account", "expires_at": None}]))
+    assert "1 added" in ok(script(env, "import", str(seed), EXPIRING_MEMORY_SECRETS="allow"))
+
+    scanned = script(env, "secrets", "scan")
+    assert "1 memory holds secrets" in ok(scanned) and "account: github token, password" in scanned.stdout
+    assert scanned.stderr == "" and not any(secret in scanned.stdout for secret in SECRETS)
+    redacted = script(env, "secrets", "scan", "--redact", "--json")
+    assert json.loads(ok(redacted))["redacted"] is True and redacted.stderr == ""
+    for secret in SECRETS:
+        assert leaked(data_dir, secret) == [], secret
