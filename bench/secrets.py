@@ -42,8 +42,10 @@ def _covers(finding: credentials.Finding, text: str, secret: str) -> bool:
     return start >= 0 and finding.start < start + len(secret) and finding.end > start
 
 
-def evaluate() -> Result:
-    secrets, ordinary = load("secrets.jsonl"), load("ordinary.jsonl")
+def evaluate(names: tuple[str, ...] = ("secrets.jsonl", "ordinary.jsonl")) -> Result:
+    """The generated corpus by default; ("held_out.jsonl",) for the hand-written set."""
+    rows = [row for name in names for row in load(name)]
+    secrets, ordinary = [r for r in rows if "secret" in r], [r for r in rows if "secret" not in r]
     started = time.perf_counter()
     credentials.find("warm up")
     first = time.perf_counter() - started
@@ -154,12 +156,41 @@ def report(result: Result) -> str:
     return "\n".join(lines)
 
 
+HELD_OUT_NOTE = """## Held out: written by hand after the detector was tuned
+
+`bench/data/secrets/held_out.jsonl`: 40 secrets in other phrasings and 60 ordinary memories, written once after the
+detector had been tuned on the generated corpus above (whose near-misses and templates were written together with the
+detector, so its figures are optimistic). Its first run found 35 of 40 secrets (0.875) and flagged none of the 60
+ordinary memories. Two misses were format gaps and were then fixed (an `AWS_SECRET_ACCESS_KEY=` variable name, and a
+URL with a password but no user name); three remain, and are what a pattern cannot know: a password stated in passing
+("it is still ..."), a Wi-Fi key called "key", and "login dana / ...". The figures below are after the fix.
+"""
+
+
+def held_out_section(result: Result) -> str:
+    found, total = totals(result.recall)
+    flagged, ordinary = totals(result.false_positives)
+    return "\n".join(
+        [
+            HELD_OUT_NOTE,
+            f"Recall {ratio(found, total)} ({found} of {total}); false positives {flagged} of {ordinary}.",
+            "",
+            *([f"- missed: {m}" for m in result.misses] + [f"- flagged: {f}" for f in result.flagged]),
+            "",
+        ]
+    )
+
+
 def main() -> None:
     result = evaluate()
-    REPORT.write_text(report(result))
+    held_out = evaluate(("held_out.jsonl",))
+    REPORT.write_text(report(result) + "\n" + held_out_section(held_out))
     found, total = totals(result.recall)
     fp, ordinary = totals(result.false_positives)
     print(f"recall {found}/{total} = {found / total:.3f}; false positives {fp}/{ordinary} = {fp / ordinary:.2%}")
+    found, total = totals(held_out.recall)
+    fp, ordinary = totals(held_out.false_positives)
+    print(f"held out: recall {found}/{total} = {found / total:.3f}; false positives {fp}/{ordinary}")
     print(f"wrote {REPORT}")
 
 

@@ -131,7 +131,7 @@ def password_value() -> str:
     return rng.choice(WORDS) + rng.choice(WORDS)
 
 
-CARD_PREFIXES = [("4", 16), ("4", 13), ("51", 16), ("55", 16), ("2221", 16), ("34", 15), ("37", 15), ("6011", 16),
+CARD_PREFIXES = [("4", 16), ("51", 16), ("55", 16), ("2221", 16), ("34", 15), ("37", 15), ("6011", 16),
                  ("65", 16), ("3530", 16), ("36", 14), ("62", 16), ("4", 19)]  # fmt: skip
 
 
@@ -181,14 +181,17 @@ CLASSES: dict[str, tuple[Callable[[], str], list[str]]] = {
                                              "the CI secret is {s}"]),
     "json web token": (jwt, ["session token {s}", "Authorization: Bearer {s}", "the cookie holds {s}"]),
     "private key": (private_key, ["my deploy key:\n{s}", "{s}", "server key below\n{s}\nkeep it safe"]),
+    "bearer token": (lambda: fake(rng.choice([32, 40, 64]), ALNUM + "._-"),
+                     ["Authorization: Bearer {s}", "call the API with header 'Bearer {s}'",
+                      "curl -H \"Authorization: Bearer {s}\" https://api.example.com"]),
     "password in a url": (url_password, ["connect with {s}/app", "DATABASE_URL={s}:5432/main", "broker at {s}"]),
     "password": (password_value, ["pw: {s}", "Password:\n{s}", "my password is {s}", "The wifi password for the guest network is {s}",
                                   "Password: {s}", "netflix pw = {s}", "mein Passwort ist {s}",
                                   "the router password was \"{s}\"", "login for the NAS: admin, password {s!r}"]),
     "pin": (lambda: chars(rng.choice([4, 4, 6]), string.digits),
-            ["my PIN is {s}", "bank card PIN: {s}", "the PIN code for the SIM is {s}"]),
+            ["my PIN is {s}", "bank card PIN: {s}", "the PIN code for the SIM is {s}", "PIN {s} for the garage"]),
     "card number": (card, ["my card {s} exp 12/29", "Visa {s}", "pay with {s}, CVV on the back",
-                           "credit card number: {s}", "{s} is the company card"]),
+                           "credit card number: {s}", "{s} is the company card", "paid the order with {s}"]),
     "iban": (iban, ["IBAN {s}", "rent goes to {s} on the 1st", "send the refund to {s} please",
                     "my account: {s}"]),
 }  # fmt: skip

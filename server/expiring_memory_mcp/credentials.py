@@ -162,9 +162,11 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("stripe key", re.compile(r"\b(?:sk|rk|whsec)_(?:test|live)_[0-9A-Za-z]{16,}")),
     (
         "aws secret key",
-        re.compile(r"(?i:aws\b.{0,30}?secret\b.{0,30}?)(?<![A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"),
+        re.compile(r"(?i:aws.{0,30}?secret.{0,30}?)(?<![A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"),
     ),
     ("slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9\-]{10,}")),
+    ("bearer token", re.compile(r"\bBearer[ \t]+([A-Za-z0-9._~+/\-]{20,}=*)")),
+    ("password in a url", re.compile(r"://[^\s:/@]*:([^\s:/@]{4,})@")),  # detect-secrets needs a user name
     ("npm token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b")),
     ("pypi token", re.compile(r"\bpypi-AgE[A-Za-z0-9_\-]{50,}")),
 ]
@@ -195,7 +197,7 @@ _QUALIFIER = r"(?:[ \t]+(?:for|of|to|on|at|in|für|de|pour|para)[ \t]+(?:[\w.@'�
 _ASSIGN = r"[ \t]*(?:\b(?:is|was|is now|is still|will be|ist|es|est|é|は|是)\b|[=:：]|:=|->)[ \t]*\n?[ \t]*"
 _QUOTED = r"[\"'“‘`«](?P<quoted>[^\"'”’`»\n]{1,200})[\"'”’`»]"
 _STATED = re.compile(
-    rf"(?i:(?P<word>{_PASSWORD_WORDS}|{_KEY_WORDS}|{_PIN_WORDS})){_QUALIFIER}(?:{_ASSIGN}|[ \t]+(?=[\"'“‘`«]))"
+    rf"(?i:(?P<word>{_PASSWORD_WORDS}|{_KEY_WORDS}|{_PIN_WORDS})){_QUALIFIER}(?:{_ASSIGN}|[ \t]+(?=[\"'“‘`«]|\d{{4,8}}\b))"
     rf"(?:{_QUOTED}|(?P<bare>[^\s\"'“‘`«]+))"
 )
 # The first word after "password is" that says where it is or what state it is in, not what it is.
@@ -245,7 +247,7 @@ def _stated_passwords(text: str) -> Iterator[Finding]:
 _CARD = re.compile(r"(?<![\d+\-./])\d(?:[ \-]?\d){12,18}(?![\d\-/]|\.\d)")
 # A card brand's number prefixes and lengths (ISO/IEC 7812 issuer ranges as the brands publish them).
 _BRANDS: list[tuple[tuple[tuple[int, int], ...], frozenset[int]]] = [
-    (((4, 4),), frozenset({13, 16, 19})),  # Visa
+    (((4, 4),), frozenset({16, 19})),  # Visa (its 13-digit numbers are no longer issued; EAN-13 codes look alike)
     (((51, 55), (2221, 2720)), frozenset({16})),  # Mastercard
     (((34, 34), (37, 37)), frozenset({15})),  # American Express
     (((6011, 6011), (644, 649), (65, 65)), frozenset(range(16, 20))),  # Discover
@@ -253,10 +255,13 @@ _BRANDS: list[tuple[tuple[tuple[int, int], ...], frozenset[int]]] = [
     (((300, 305), (36, 36), (38, 39)), frozenset(range(14, 20))),  # Diners Club
     (((62, 62),), frozenset(range(16, 20))),  # UnionPay
 ]
+# A number right after one of these words, with at most one word between ("order #", "invoice no.", "EAN barcode",
+# "serial number"), is that, not a card.
 _NOT_A_CARD = re.compile(
     r"(?i)\b(?:order|tracking|track|invoice|ref|reference|confirmation|booking|shipment|parcel|package|serial|imei"
     r"|iccid|sim|isbn|ean|upc|gtin|phone|tel|fax|ticket|case|policy|claim|customer|member|membership|loyalty"
-    r"|account|acct|routing|transaction|txn|receipt|id|no|number)\b[^.\n]{0,12}$"
+    r"|account|acct|routing|transaction|txn|receipt|barcode)(?:[\s:#]+(?!(?:with|by|using|via|on|for|from|to|paid|charged)\b)[A-Za-z]+)?"
+    r"(?:[\s:#]*(?:no\.?|nr\.?|num|number|id|code|#))*[\s:#]*$"
 )
 _CARD_WORDS = re.compile(
     r"(?i)\b(?:card|visa|master ?card|amex|american express|discover|jcb|diners|credit|debit|cc)\b"
