@@ -23,7 +23,8 @@ from expiring_memory_mcp import cli, credentials
 from expiring_memory_mcp.app import instructions
 from expiring_memory_mcp.backends import open_backend
 from expiring_memory_mcp.settings import Settings
-from support import PgDatabase, call, call_error, serving, sqlite
+from raw_stdio import RawServer
+from support import PgDatabase, call, call_error, server_env, serving, sqlite
 
 pytestmark = pytest.mark.anyio
 
@@ -272,3 +273,20 @@ def test_the_console_script_scans_and_redacts_with_results_on_stdout_and_nothing
     assert json.loads(ok(redacted))["redacted"] is True and redacted.stderr == ""
     for secret in SECRETS:
         assert leaked(data_dir, secret) == [], secret
+
+
+@pytest.mark.slow
+async def test_a_served_session_at_debug_level_logs_no_secret_and_writes_none_for_each_policy(tmp_path: Path) -> None:
+    for policy in ("redact", "refuse"):
+        data_dir, log = tmp_path / policy, tmp_path / f"{policy}.log"
+        env = server_env(tmp_path, data_dir, EXPIRING_MEMORY_LOG_LEVEL="DEBUG", EXPIRING_MEMORY_SECRETS=policy)
+        async with RawServer.running(env, log) as server:
+            answer = await server.call("remember_permanent", content=TEXT, memory_type="account")
+            await server.call("remember_temporary", content=f"Testing with {STRIPE}", metadata={"card": CARD})
+            await server.call("recall", query="GitHub token for deploys")
+        assert answer is not None and answer["result"].get("isError", False) == (policy == "refuse")
+        stderr = log.read_text()
+        assert "DEBUG" in stderr  # the log was on, and said nothing of the secrets
+        assert not any(secret in stderr for secret in SECRETS), policy
+        for secret in SECRETS:
+            assert leaked(data_dir, secret) == [], (policy, secret)
