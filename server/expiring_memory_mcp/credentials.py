@@ -62,8 +62,6 @@ def kinds(findings: list[Finding]) -> list[str]:
 
 
 def _all(text: str) -> Iterator[Finding]:
-    if PLACEHOLDER.fullmatch(text.strip()):
-        return
     yield from _library(text)
     for kind, pattern in _PATTERNS:
         for match in pattern.finditer(text):
