@@ -105,8 +105,12 @@ def redact(backend: Backend, found: Found) -> None:
 
 def check_once(backend: Backend, now: datetime, *, policy: Policy, user_ids: Iterable[str]) -> None:
     """Redact what a store opened for the first time since this check existed already holds, once (the store keeps
-    a mark). Under `allow` nothing is checked and nothing marked, so a later switch to redact or refuse checks."""
-    if policy == "allow" or backend.marked(CHECKED):
+    a mark). Under `allow` nothing is checked and nothing marked, so a later switch to redact or refuse checks.
+    It runs while the server loads, in the background, so the detector's import is paid there, not by a tool call."""
+    if policy == "allow":
+        return
+    credentials.find("")  # imports detect-secrets and stdnum (about 0.2 s) now
+    if backend.marked(CHECKED):
         return
     found = stored_secrets(backend, user_ids, now)
     for hit in found:
