@@ -98,6 +98,7 @@ def ratio(a: int, b: int) -> str:
 def report(result: Result) -> str:
     found, total = totals(result.recall)
     fp, ordinary = totals(result.false_positives)
+    seeded = sum(b for k, (_, b) in result.false_positives.items() if k.startswith("bench memories"))
     ms = sorted(result.per_entry_ms)
     p95 = ms[int(0.95 * (len(ms) - 1))]
     lines = [
@@ -106,10 +107,10 @@ def report(result: Result) -> str:
         "Written by `python -m bench.secrets` on the corpus that `python -m bench.secrets_corpus` writes to",
         (
             f"`bench/data/secrets/`: {total} fake secrets in {len(result.recall)} classes, each inside a sentence, and "
-            f"{ordinary} ordinary memories that look close (ids, order and tracking numbers, dates, phone numbers, hashes "
-            "in code-review notes, UUIDs, versions, secrets talked about but not given, checksum-invalid lookalikes) "
-            "plus every memory of `bench/data/memories.jsonl`. A secret is found when none of it is left in the redacted "
-            "text."
+            f"{ordinary} ordinary memories: {ordinary - seeded} written to look close (ids, order and tracking numbers, "
+            "dates, phone numbers, hashes in code-review notes, UUIDs, versions, public keys, secrets talked about but "
+            f"not given, checksum-invalid lookalikes) and the {seeded} memories of `bench/data/memories.jsonl`, account "
+            "info among them. A secret is found when none of it is left in the redacted text."
         ),
         "",
         (
