@@ -134,6 +134,7 @@ COMMAND_ARGS = {
     "stats": ["stats"],
     "export": ["export"],
     "import": ["import", "-"],
+    "secrets": ["secrets", "scan"],
 }
 MODES = {"stdio": [], "serve": ["serve"], "serve --http": ["serve", "--http"], **COMMAND_ARGS}
 

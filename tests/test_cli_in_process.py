@@ -91,7 +91,14 @@ def test_import_skips_what_has_expired_by_the_clock_and_keeps_exact_instants(run
     clock.advance(hours=2)
     code, out = run("import", str(tmp_path / "in.jsonl"), "--json")
     assert code == 0
-    assert json.loads(out) == {"added": 1, "refreshed": 0, "unchanged": 0, "skipped_expired": 1, "invalid": []}
+    assert json.loads(out) == {
+        "added": 1,
+        "refreshed": 0,
+        "unchanged": 0,
+        "skipped_expired": 1,
+        "invalid": [],
+        "redacted": 0,
+    }
     [memory] = json.loads(run("list", "--json")[1])["memories"]
     assert (memory["content"], memory["expires_at"], memory["metadata"]) == ("Here a while", iso(far), {"n": 1.5})
     assert memory["created_at"] == iso(clock.now())  # none in the file: the import is when it was remembered

@@ -25,7 +25,7 @@ def test_export_then_import_into_a_fresh_data_dir_round_trips_and_a_second_impor
     fresh = cli_env(tmp_path, tmp_path / "fresh")
     assert "5 added, 0 refreshed, 0 unchanged, 0 skipped" in ok(script(fresh, "import", str(backup)))
     again = json.loads(ok(script(fresh, "import", "-", "--json", stdin=backup.read_text())))
-    assert again == {"added": 0, "refreshed": 0, "unchanged": 5, "skipped_expired": 0, "invalid": []}
+    assert again == {"added": 0, "refreshed": 0, "unchanged": 5, "skipped_expired": 0, "invalid": [], "redacted": 0}
     second = [json.loads(line) for line in ok(script(fresh, "export")).splitlines()]
 
     assert [{k: v for k, v in m.items() if k != "id"} for m in second] == [

@@ -22,7 +22,7 @@ from .arguments import explain, unknown
 from .errors import InvalidRequest, Unavailable
 from .memories import MemoryService
 from .memory_types import DEFAULT_TEMPORARY_DAYS, PERMANENT_TYPES, TEMPORARY_TYPES
-from .models import Deleted, MemoryList, MemoryRecord, RecallResult
+from .models import Deleted, MemoryList, MemoryRecord, RecallResult, RememberedMemory
 from .notifications import NotifyingServer
 from .prompts import register_prompts
 from .resources import caller, register_resources
@@ -106,7 +106,7 @@ async def remember_temporary(
     expires_in_days: ExpiresInDays = None,
     expires_at: ExpiresAt = None,
     metadata: Metadata = None,
-) -> MemoryRecord:
+) -> RememberedMemory:
     """Remember something that goes stale: session context and what the user is browsing, recent chat, reminders, cached data."""
     explicit = expires_in_days is not None or expires_at is not None
     _check_tool_for_type(memory_type, permanent=False, explicit_expiry=explicit)
@@ -127,7 +127,7 @@ async def remember_permanent(
     content: Content,
     memory_type: Annotated[str, Field(description=type_words.permanent_type())] = "preference",
     metadata: Metadata = None,
-) -> MemoryRecord:
+) -> RememberedMemory:
     """Remember something that stays true: preferences and settings, account info, important facts, milestones."""
     _check_tool_for_type(memory_type, permanent=True, explicit_expiry=False)
     service = _service(ctx)
@@ -192,7 +192,18 @@ def instructions(settings: Settings) -> str:
         "Remembering the same text again refreshes that memory instead of duplicating it. "
         "Use expiring_soon to show what will be forgotten, renew_memory to keep something longer or make it "
         "permanent, and forget when the user asks you to forget something."
+        f"{SECRETS_NOTE[settings.secrets]}"
     )
+
+
+SECRETS_NOTE = {  # what EXPIRING_MEMORY_SECRETS means, for the model (redaction.py)
+    "redact": " Secrets (passwords, PINs, API keys and tokens, private keys, card numbers, IBANs) are never stored: "
+    "each is replaced by a placeholder such as [redacted: github token], and the result's `redacted` lists their "
+    "kinds. Tell the user the secret itself was not kept.",
+    "refuse": " Secrets (passwords, PINs, API keys and tokens, private keys, card numbers, IBANs) are never stored: "
+    "a memory holding one is refused and nothing is stored. Remember it without the secret instead.",
+    "allow": "",
+}
 
 
 # Hosts act on these: Claude Code's plan mode runs a read-only tool without asking. Each hint is meant exactly.

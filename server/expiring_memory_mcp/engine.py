@@ -54,7 +54,13 @@ def note_written(memory_id: str) -> None:
 
 class Engine:
     def __init__(
-        self, settings: Settings, clock: Clock, build: Callable[[], Backend], *, sweep_on_load: bool = True
+        self,
+        settings: Settings,
+        clock: Clock,
+        build: Callable[[], Backend],
+        *,
+        sweep_on_load: bool = True,
+        on_open: Callable[[Backend, datetime], None] | None = None,
     ) -> None:
         self.settings = settings
         self.policy = settings.retention()  # once: every user's view, made per HTTP request, shares it
@@ -62,6 +68,7 @@ class Engine:
         self._build = build
         # off for the command line, so `sweep --dry-run` can see what a sweep would delete
         self._sweep_on_load = sweep_on_load
+        self._on_open = on_open  # once, after the startup sweep (with it): the operations' own upkeep
         self._lock = threading.Lock()  # Mem0's Memory is not thread-safe: one call at a time
         self._load_lock = threading.Lock()
         self._backend: Backend | None = None
@@ -113,6 +120,12 @@ class Engine:
                 backend.after_load()
         except Exception:  # the next tool call tries again
             logger.exception("the startup sweep failed")
+        if self._on_open is not None:
+            try:
+                with self._lock:
+                    self._on_open(backend, self.clock.now())
+            except Exception:  # the next start tries again
+                logger.exception("the upkeep at startup failed")
 
     def close(self) -> None:
         """Close the backend; later calls report it unavailable."""

@@ -9,13 +9,14 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Literal
 
-from . import rules
+from . import redaction, rules
 from .backends import Backend, NewMemory, Query, StoredMemory
 from .engine import Changes, Engine, note_written, recording
 from .errors import InvalidRequest
-from .models import MemoryRecord, MemoryStats, RecalledMemory, Scalar
+from .models import MemoryRecord, MemoryStats, RecalledMemory, RememberedMemory, Scalar
 from .retention import Clock, expires_in, is_expired, iso, later, parse_iso
 from .settings import Settings
 
@@ -51,8 +52,11 @@ class MemoryService:
     def open(
         cls, settings: Settings, clock: Clock, build: Callable[[], Backend], *, sweep_on_load: bool = True
     ) -> MemoryService:
-        """The configured user's memories on a new engine (`build` opens the backend, in the background)."""
-        return cls(Engine(settings, clock, build, sweep_on_load=sweep_on_load), settings.user_id)
+        """The configured user's memories on a new engine (`build` opens the backend, in the background). A server's
+        engine checks once what an older store holds for secrets (`redaction.check_once`)."""
+        check = partial(redaction.check_once, policy=settings.secrets, user_ids=known_users(settings))
+        engine = Engine(settings, clock, build, sweep_on_load=sweep_on_load, on_open=check if sweep_on_load else None)
+        return cls(engine, settings.user_id)
 
     def for_user(self, user_id: str) -> MemoryService:
         """The same engine, another user's memories (each HTTP token maps to one)."""
@@ -161,17 +165,24 @@ class MemoryService:
         permanent: bool,
         expires_in_days: float | None = None,
         expires_at: str | None = None,
-    ) -> MemoryRecord:
-        """Store a memory, or refresh its live twin (same text, type and user): the later expiry wins."""
-        text = rules.content(content, self.settings.max_content_chars)
+    ) -> RememberedMemory:
+        """Store a memory, or refresh its live twin (same text, type and user): the later expiry wins. Secrets in it
+        are redacted or refused first, as EXPIRING_MEMORY_SECRETS says (`redaction.screen`)."""
         kind = rules.memory_type(memory_type)
-        meta = rules.metadata(metadata)
+        safe = self._screen(content, metadata)
+        text, meta = safe.text, safe.metadata
         with self._engine.session() as (backend, now):
             expiry = None if permanent else self.policy.expiry(now, kind, expires_in_days, expires_at)
             if backend.infers:  # Mem0's LLM compares with what is stored: an expired fact must not count as known
                 self._engine.sweep_now(backend, now)
             _outcome, memory_id = self._add_or_refresh(backend, now, text, kind, meta, expiry, now, infer=True)
-            return record(self._live(backend, memory_id, now), now)
+            return RememberedMemory(
+                **record(self._live(backend, memory_id, now), now).model_dump(), redacted=safe.redacted
+            )
+
+    def _screen(self, content: str, metadata: Mapping[str, Any] | None) -> redaction.Screened:
+        text = rules.content(content, self.settings.max_content_chars)
+        return redaction.screen(text, rules.metadata(metadata), self.settings.secrets)
 
     def _add_or_refresh(
         self,
@@ -248,15 +259,15 @@ class MemoryService:
         *,
         created_at: str | None,
         expires_at: str | None,
-    ) -> tuple[str, MemoryRecord | None]:
+    ) -> tuple[str, RememberedMemory | None]:
         """Import one exported memory, keeping its exact expiry (None: permanent) and its created_at.
 
         A live twin (same text and type) is refreshed as remember does: the later expiry wins, metadata is merged.
         Returns ("added" | "refreshed" | "unchanged", the memory), or ("expired", None) if it has already expired.
         """
-        text = rules.content(content, self.settings.max_content_chars)
         kind = rules.memory_type(memory_type)
-        meta = rules.metadata(metadata)
+        safe = self._screen(content, metadata)
+        text, meta = safe.text, safe.metadata
         try:
             created = parse_iso(iso(parse_iso(created_at))) if created_at else None
         except (ValueError, OverflowError):
@@ -270,4 +281,21 @@ class MemoryService:
             outcome, memory_id = self._add_or_refresh(
                 backend, now, text, kind, meta, expiry, created or now, touch=False
             )
-            return outcome, record(self._live(backend, memory_id, now), now)
+            stored = record(self._live(backend, memory_id, now), now)
+            return outcome, RememberedMemory(**stored.model_dump(), redacted=safe.redacted)
+
+    # -- secrets stored before the policy, or under allow (issue 20) ------------------------------
+
+    def stored_secrets(self, *, redact: bool = False) -> list[tuple[MemoryRecord, list[str]]]:
+        """Live memories of this user that hold secrets, with their kinds; with `redact`, each is rewritten with
+        placeholders first (expired ones are swept away, not rewritten)."""
+        with self._engine.session() as (backend, now):
+            found = redaction.stored_secrets(backend, [self.user_id], now)
+            for hit in found if redact else []:
+                redaction.redact(backend, hit)
+            return [(record(self._live(backend, hit.memory.id, now), now), hit.kinds) for hit in found]
+
+
+def known_users(settings: Settings) -> list[str]:
+    """Every user this configuration writes for: the configured one and each HTTP token's."""
+    return list(dict.fromkeys([settings.user_id, *settings.http_tokens.values()]))

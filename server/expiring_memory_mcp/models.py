@@ -30,6 +30,15 @@ class MemoryRecord(BaseModel):
     metadata: dict[str, Scalar] = Field(default_factory=dict, description="The caller's own metadata.")
 
 
+class RememberedMemory(MemoryRecord):
+    redacted: list[str] = Field(
+        default_factory=list,
+        description="The kinds of secret (such as 'github token' or 'password') that were replaced by a placeholder "
+        "before anything was stored; empty when there were none. If not empty, tell the user the secret itself was "
+        "not kept.",
+    )
+
+
 class RecalledMemory(MemoryRecord):
     score: float = Field(description="Relevance to the query, 0 to 1; higher is better.")
 

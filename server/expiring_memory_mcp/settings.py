@@ -121,6 +121,14 @@ class Settings(BaseSettings):
         "are accepted.",
     )
 
+    # -- secrets never become memories (issue 20) --
+    secrets: Literal["redact", "refuse", "allow"] = Field(
+        default="redact",
+        description="What a write does with a password, API key, private key, card number or IBAN in what is "
+        "remembered: redact (store it with each secret replaced by a placeholder such as `[redacted: github token]`), "
+        "refuse (store nothing and say why) or allow (store it as given).",
+    )
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:

@@ -27,7 +27,8 @@ MEMORY_FIELDS = {
 
 async def test_a_temporary_memory_gets_its_tier_expiry_and_every_field(client: Client, clock) -> None:
     memory = await call(client, "remember_temporary", content="Browsing electronics deals")
-    assert set(memory) == MEMORY_FIELDS
+    assert set(memory) == MEMORY_FIELDS | {"redacted"}  # a remember result also says which secrets it replaced
+    assert memory["redacted"] == []
     assert memory["memory_type"] == "session"
     assert memory["expires_at"] == iso(clock.now() + timedelta(days=7))
     assert memory["expiration_date"] == (clock.now() + timedelta(days=7)).date().isoformat()

@@ -99,6 +99,10 @@ class Backend(Protocol):
         """Set a memory's expiry, merge in the metadata, and set whichever of its type, twin key and first-remembered
         time `new` gives."""
 
+    def rewrite(self, memory_id: str, text: str, new: NewMemory) -> None:
+        """Replace a memory's text (embedded again, its keyword entry rebuilt) and set what `new` gives, as update
+        does; no copy of the old text is kept where the backend can reach it (history, keyword index, free pages)."""
+
     def delete(self, memory_id: str) -> None:
         """Delete a memory and every copy of its text the backend keeps."""
 
@@ -112,6 +116,15 @@ class Backend(Protocol):
 
     def after_load(self) -> None:
         """Tidy up what an interrupted process may have left. Runs once, after the startup sweep."""
+        return
+
+    def marked(self, name: str) -> bool:
+        """Whether a one-time task (such as the secrets check) has run on this store; without a place to keep the
+        mark, never (the task runs at every start)."""
+        return False
+
+    def mark(self, name: str) -> None:
+        """Record that the one-time task `name` has run on this store."""
         return
 
     def swept_total(self) -> int | None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from .. import mem0_compat
 from ..retention import iso
-from .base import Query, StoredMemory
+from .base import NewMemory, Query, StoredMemory
 from .mem0_items import Filters, stored
 from .mem0_oss import Mem0Backend
 from .outages import StoreLabel
@@ -71,6 +71,11 @@ class EmbeddedBackend(Mem0Backend):
         with self._store("compact"):
             self.store.compact()  # its words leave the keyword index, its old pages the write-ahead log
 
+    def rewrite(self, memory_id: str, text: str, new: NewMemory) -> None:
+        super().rewrite(memory_id, text, new)
+        with self._store("compact"):
+            self.store.compact()  # the old words leave the keyword index, the old pages the write-ahead log
+
     def sweep(self, now: datetime) -> list[str]:
         from ..mem0_setup import forget_history
 
@@ -88,6 +93,14 @@ class EmbeddedBackend(Mem0Backend):
 
         if orphans := forget_orphaned_history(self.memory, self.store):
             logger.info("removed the history of %d memories left by an interrupted write", orphans)
+
+    def marked(self, name: str) -> bool:
+        with self._store("mark"):
+            return self.store.marked(name)
+
+    def mark(self, name: str) -> None:
+        with self._store("mark"):
+            self.store.mark(name)
 
     def swept_total(self) -> int | None:
         with self._store("stats"):

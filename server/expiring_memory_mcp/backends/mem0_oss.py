@@ -119,6 +119,18 @@ class Mem0Backend(Backend):
                 conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (self._lock_name,))
                 conn.commit()
 
+    # -- one-time tasks: a file in the data dir beside the write lock ----------------------------
+
+    def _marker(self, name: str) -> Path:
+        assert self._file_lock is not None, "the mem0 backend has a lock file in its data dir"
+        return Path(self._file_lock.lock_file).with_name(f"{name}.done")
+
+    def marked(self, name: str) -> bool:
+        return self._marker(name).exists()
+
+    def mark(self, name: str) -> None:
+        self._marker(name).touch(mode=0o600)
+
     # -- reads -----------------------------------------------------------------------------------
 
     def get(self, memory_id: str) -> StoredMemory | None:
@@ -159,6 +171,15 @@ class Mem0Backend(Backend):
         meta, day = metadata_of(new, numeric=self.numeric_expiry), mem0_date(new.expires_at)
         with self._store("update"):
             self.memory.update(memory_id, metadata=meta, expiration_date=day)
+
+    def rewrite(self, memory_id: str, text: str, new: NewMemory) -> None:
+        """Mem0 embeds the new text again and logs the old one in its history: that history goes."""
+        from ..mem0_setup import forget_history
+
+        meta, day = metadata_of(new, numeric=self.numeric_expiry), mem0_date(new.expires_at)
+        with self._store("rewrite"):
+            self.memory.update(memory_id, text=text, metadata=meta, expiration_date=day)
+            forget_history(self.memory, [memory_id])
 
     def delete(self, memory_id: str) -> None:
         from ..mem0_setup import forget_history

@@ -113,6 +113,17 @@ class PlatformBackend(Backend):
         with self._file_lock:
             yield
 
+    # -- one-time tasks: a file in the data dir beside the write lock ----------------------------
+
+    def _marker(self, name: str) -> Path:
+        return Path(self._file_lock.lock_file).with_name(f"{name}.done")
+
+    def marked(self, name: str) -> bool:
+        return self._marker(name).exists()
+
+    def mark(self, name: str) -> None:
+        self._marker(name).touch(mode=0o600)
+
     # -- reads -----------------------------------------------------------------------------------
 
     def _get(self, memory_id: str) -> Item | None:
@@ -229,6 +240,14 @@ class PlatformBackend(Backend):
             )
         merged, day = {**current["metadata"], **metadata_of(new)}, mem0_date(new.expires_at)
         self._call("update", lambda c: c.update(memory_id, metadata=merged, expiration_date=day))
+
+    def rewrite(self, memory_id: str, text: str, new: NewMemory) -> None:
+        """The Platform embeds the new text again; what it keeps of the old one is the Platform's (its own history)."""
+        current = self._get(memory_id)
+        if current is None:
+            raise InvalidRequest(f"No memory with id {memory_id[:80]!r}: it may have expired or been forgotten.")
+        merged, day = {**current["metadata"], **metadata_of(new)}, mem0_date(new.expires_at)
+        self._call("rewrite", lambda c: c.update(memory_id, text=text, metadata=merged, expiration_date=day))
 
     def delete(self, memory_id: str) -> None:
         self._call("delete", lambda c: c.delete(memory_id), missing={})  # already gone is fine: deleted elsewhere

@@ -10,6 +10,7 @@ from typing import Any
 from ..errors import InvalidRequest
 from ..memories import MemoryService
 from ..memory_types import PERMANENT_TYPES, TEMPORARY_TYPES
+from .secrets import do_secrets
 from .transfer import do_export, do_import
 from .views import View, count
 
@@ -52,10 +53,10 @@ def do_remember(args: argparse.Namespace, service: MemoryService, view: View) ->
     kind = args.memory_type or ("preference" if args.permanent else "session")
     _check_type_fits(kind, args)
     metadata = dict(args.metadata)
-    view.memory(
-        "Remembered:",
-        service.remember(args.content, kind, metadata, permanent=args.permanent, **_expiry(args, service)),
-    )
+    remembered = service.remember(args.content, kind, metadata, permanent=args.permanent, **_expiry(args, service))
+    view.memory("Remembered:", remembered)
+    if remembered.redacted and not view.as_json:
+        view.line(f"Not kept: {', '.join(remembered.redacted)} (replaced by a placeholder; EXPIRING_MEMORY_SECRETS).")
 
 
 def do_recall(args: argparse.Namespace, service: MemoryService, view: View) -> None:
@@ -134,4 +135,5 @@ HANDLERS: dict[str, Handler] = {
     "stats": do_stats,
     "export": do_export,
     "import": do_import,
+    "secrets": do_secrets,
 }

@@ -178,6 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     load = command("import", "read memories from an export; importing the same file twice adds nothing")
     load.add_argument("file", help="a JSON lines file, or - for stdin")
+
+    secrets = command("secrets", "find stored memories that hold secrets: passwords, API keys, card numbers, ...")
+    secrets.add_argument("action", choices=["scan"], help="scan: list them by id, type and kind, never the secret")
+    secrets.add_argument(
+        "--redact", action="store_true", help="rewrite each with placeholders, leaving no copy of the secret"
+    )
     return root
 
 

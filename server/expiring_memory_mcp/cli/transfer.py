@@ -37,6 +37,7 @@ def do_export(args: argparse.Namespace, service: MemoryService, view: View) -> N
 def do_import(args: argparse.Namespace, service: MemoryService, view: View) -> int:
     """Restores every line of an export; an invalid line is reported on stderr and makes the exit code 1."""
     counts = {"added": 0, "refreshed": 0, "unchanged": 0, "expired": 0}
+    redacted = 0
     invalid: list[dict[str, Any]] = []
     with _input(args.file) as lines:
         for number, raw in enumerate(lines, start=1):
@@ -44,8 +45,9 @@ def do_import(args: argparse.Namespace, service: MemoryService, view: View) -> i
                 text = raw.decode("utf-8-sig" if number == 1 else "utf-8").strip()
                 if not text:
                     continue
-                outcome, _ = service.restore(**_entry(text))
+                outcome, restored = service.restore(**_entry(text))
                 counts[outcome] += 1
+                redacted += bool(restored and restored.redacted)
             except (InvalidRequest, UnicodeDecodeError) as exc:
                 message = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else cli_words(str(exc))
                 invalid.append({"line": number, "error": message})
@@ -55,6 +57,7 @@ def do_import(args: argparse.Namespace, service: MemoryService, view: View) -> i
         "unchanged": counts["unchanged"],
         "skipped_expired": counts["expired"],
         "invalid": invalid,
+        "redacted": redacted,
     }
     if view.as_json:
         view.json(result)
@@ -63,6 +66,7 @@ def do_import(args: argparse.Namespace, service: MemoryService, view: View) -> i
             f"Imported {args.file}: {counts['added']} added, {counts['refreshed']} refreshed, "
             f"{counts['unchanged']} unchanged, {counts['expired']} skipped (already expired), "
             f"{len(invalid)} invalid {plural(len(invalid), 'line')}."
+            + (f" Secrets were replaced by placeholders in {count(redacted, 'memory')}." if redacted else "")
         )
     for bad in invalid:
         error(f"{args.file} line {bad['line']}: {bad['error']}")

@@ -146,6 +146,16 @@ class Collection:
             row = self._db.execute("SELECT value FROM meta WHERE key = ?", (self._swept_key,)).fetchone()
         return 0 if row is None else int(row[0])
 
+    def marked(self, name: str) -> bool:
+        """Whether the one-time task `name` has run on this file (a row in `meta`)."""
+        with self._lock:
+            return self._db.execute("SELECT 1 FROM meta WHERE key = ?", (f"done:{name}",)).fetchone() is not None
+
+    def mark(self, name: str) -> None:
+        """Record in the file that the one-time task `name` has run."""
+        with self.transaction():
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, 1)", (f"done:{name}",))
+
     def size_bytes(self) -> int:
         """The database file's size on disk, its write-ahead log included."""
         return self._file.size_bytes()
