@@ -17,6 +17,7 @@ from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
 from pydantic import Field, ValidationError
 
+from . import usage_resources
 from .arguments import explain, unknown
 from .errors import InvalidRequest, Unavailable
 from .memories import MemoryService
@@ -272,4 +273,5 @@ def build_server(
     )
     for fn, title, hints in TOOLS:
         server.add_tool(fn, title=title, annotations=hints, structured_output=True)
+    usage_resources.register(server, service)  # memory://forgotten and memory://insights (issue 18)
     return server

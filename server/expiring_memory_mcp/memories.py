@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from . import rules
+from . import advice, rules, usage
 from .backends import Backend, NewMemory, Query, StoredMemory
 from .engine import Engine
 from .errors import InvalidRequest
-from .models import MemoryRecord, MemoryStats, RecalledMemory, Scalar
+from .models import Forgotten, Insights, MemoryRecord, MemoryStats, RecalledMemory, Scalar, Usage
 from .retention import Clock, expires_in, is_expired, iso, later, parse_iso
 from .settings import Settings
 
@@ -57,6 +57,10 @@ class MemoryService:
         """The same engine, another user's memories (each HTTP token maps to one)."""
         return MemoryService(self._engine, user_id)
 
+    def clock_now(self) -> datetime:
+        """The engine's time (the injected clock)."""
+        return self._engine.clock.now()
+
     def start_loading(self) -> threading.Thread:
         return self._engine.start_loading()
 
@@ -89,8 +93,12 @@ class MemoryService:
         text = rules.content(query, self.settings.max_content_chars, "query")
         with self._engine.session() as (backend, now):
             found = backend.search(self._query(now, memory_types, limit=limit), text, RECALL_THRESHOLD)
-            live = [m for m in found if not is_expired(m.expires_at, now)]
-            return [RecalledMemory(**record(m, now).model_dump(), score=round(m.score or 0.0, 4)) for m in live[:limit]]
+            live = [m for m in found if not is_expired(m.expires_at, now)][:limit]
+            if self.settings.extend_on_recall:  # recall-aware expiry, opt-in
+                live = usage.extend_recalled(backend, live, now, self.settings.extend_on_recall, self.policy.max_ttl)
+            if self.settings.count_recalls and (log := backend.usage_log()) is not None:
+                log.recalled([m.id for m in live], now)  # adds to a dict; written in batches off this path
+            return [RecalledMemory(**record(m, now).model_dump(), score=round(m.score or 0.0, 4)) for m in live]
 
     def expiring(self, within_days: float, memory_types: list[str] | None, limit: int) -> list[MemoryRecord]:
         """Live temporary memories that expire within the window, soonest first."""
@@ -137,6 +145,30 @@ class MemoryService:
                 swept_total=backend.swept_total(),
                 database_bytes=backend.size_bytes(),
             )
+
+    # -- usage, the ledger, tier advice (embedded backend; others raise Unavailable) --------------
+
+    def usage(self, memory_ids: Iterable[str]) -> dict[str, Usage]:
+        """Each memory's recall count, last recall and renewals, by id (ids of this user's memories, as listed)."""
+        ids = list(dict.fromkeys(memory_ids))
+        with self._engine.session(sweep=False) as (backend, _now):
+            found = usage.log_of(backend).usage(ids)
+            return {memory_id: found.get(memory_id, Usage()) for memory_id in ids}
+
+    def forgotten(self, since: datetime | None = None) -> Forgotten:
+        """This user's memories that were swept or forgotten since `since` (default: the whole ledger), oldest
+        first; ids, types, times and counters, never text."""
+        with self._engine.session() as (backend, now):
+            start = since or now - timedelta(days=self.settings.forgotten_ledger_days)
+            return Forgotten(since=start, entries=usage.log_of(backend).ledger(self.user_id, start))
+
+    def insights(self) -> Insights:
+        """Per memory type: what was created, expired, forgotten, renewed, made permanent and recalled (late or
+        never), and advice on its lifetime, over the ledger window and the live memories."""
+        window = self.settings.forgotten_ledger_days
+        with self._engine.session() as (backend, now):
+            lives = usage.lives(backend, usage.log_of(backend), self.user_id, now, window)
+            return advice.insights(lives, self.policy, now, window)
 
     # -- writing ---------------------------------------------------------------------------------
 
@@ -201,6 +233,8 @@ class MemoryService:
         with self._engine.session() as (backend, now):
             memory = self._live(backend, memory_id, now)
             backend.delete(memory.id)
+            if (log := backend.usage_log()) is not None:
+                log.forgotten(memory, now)  # the ledger: that it went, and when; never its text
             return memory.id
 
     def renew(
@@ -220,6 +254,8 @@ class MemoryService:
             else:
                 expiry = self.policy.expiry(now, memory.memory_type, expires_in_days, expires_at)
             backend.update(memory.id, NewMemory(expiry))
+            if (log := backend.usage_log()) is not None:
+                log.renewed(memory.id)
             return record(self._live(backend, memory.id, now), now)
 
     def restore(
