@@ -112,14 +112,11 @@ def advise(kind: str, lives: list[Life], policy: RetentionPolicy, since: datetim
         expired=len(expired),
         forgotten=sum(1 for life in lives if life.outcome == "forgotten"),
         renewed=renewed,
-        made_permanent=sum(
-            1 for life in lives if life.outcome == "live" and life.expires_at is None and not permanent
-        ),
+        made_permanent=sum(1 for life in lives if life.outcome == "live" and life.expires_at is None and not permanent),
         expired_unused=len(expired) - len(recalled_expired),
         recalled_expired=len(recalled_expired),
         recalled_late=len(late),
         median_age_at_last_recall_days=round(statistics.median(ages), 2) if ages else None,
-    
         enough_data=True,
         suggested_days=None,
         advice="",

@@ -76,6 +76,7 @@ class EmbeddedBackend(Mem0Backend):
     def sweep(self, now: datetime) -> list[str]:
         from ..mem0_setup import forget_history
 
+        self._usage.writer.flush()  # the ledger entries carry every count made so far in this process
         with self._store("sweep"):
             gone = self.store.sweep(now)  # one indexed range delete, then the file is compacted
             forget_history(self.memory, gone)
