@@ -126,7 +126,8 @@ def advise(kind: str, lives: list[Life], policy: RetentionPolicy, since: datetim
         return figures.model_copy(update={"advice": advice})
     if len(expired) < MIN_EXPIRED:
         advice = (
-            f"{kind}: too little data to advise: {len(expired)} {kind} memories expired in the window, at least "
+            f"{kind}: too little data to advise: {len(expired)} {kind} {'memory' if len(expired) == 1 else 'memories'}"
+            f" expired in the window, at least "
             f"{MIN_EXPIRED} are needed; {days_text(tier)} stays as it is."
         )
         return figures.model_copy(update={"enough_data": False, "advice": advice})

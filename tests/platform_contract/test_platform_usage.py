@@ -35,3 +35,13 @@ async def test_the_ledger_and_insights_say_they_need_the_embedded_backend(client
     await call(client, "remember_permanent", content="Likes sunflowers")
     with pytest.raises(MCPError, match="The platform backend keeps no usage counters and no ledger"):
         await client.read_resource(uri)
+
+
+@pytest.mark.parametrize("command", ["forgotten", "insights"])
+def test_the_commands_say_they_need_the_embedded_backend(settings, clock, command: str, capsys) -> None:
+    from expiring_memory_mcp import cli
+
+    assert cli.run([command], settings, clock=clock) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("expiring-memory-mcp: error: The platform backend keeps no usage counters"), err
+    assert len(err.splitlines()) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..advice import days_text
 from ..memories import MemoryService
 from ..models import Forgotten, Insights
 from .views import View, count
@@ -23,23 +24,23 @@ def do_forgotten(args: argparse.Namespace, service: MemoryService, view: View) -
 def forgotten_table(view: View, found: Forgotten) -> None:
     from rich import box
     from rich.table import Table
+    from rich.text import Text
 
     if not found.entries:
         view.line(f"Nothing was forgotten since {view.local(found.since)}.")
         return
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    for column in ("Gone", "Why", "Type", "Created", "Recalls", "Last recall", "Renewed", "Id"):
-        table.add_column(column, no_wrap=column != "Id", overflow="fold")
+    table.add_column("Gone", no_wrap=True)
+    table.add_column("Used", no_wrap=True)
+    table.add_column("Type / id", overflow="fold", ratio=1)
     for entry in found.entries:
+        kind = Text(entry.memory_type)
+        kind.append(f"\n{entry.id}", style="dim")
+        recalled = "never recalled" if entry.last_recalled_at is None else f"last {view.local(entry.last_recalled_at)}"
         table.add_row(
-            view.local(entry.purged_at),
-            entry.reason,
-            entry.memory_type,
-            view.local(entry.created_at),
-            str(entry.recall_count),
-            view.local(entry.last_recalled_at),
-            str(entry.renewed),
-            entry.id,
+            f"{view.local(entry.purged_at)}\n{entry.reason}",
+            f"{count(entry.recall_count, 'recall')}, {count(entry.renewed, 'renewal')}\n{recalled}",
+            kind,
         )
     view.show(table)
     view.line(f"{count(len(found.entries), 'memory')} since {view.local(found.since)}; their text is gone for good.")
@@ -58,7 +59,7 @@ def insights_view(view: View, found: Insights) -> None:
     view.line(f"Since {view.local(found.since)} (the ledger keeps {found.window_days:g} days):")
     for kind in found.types:
         rows = [
-            ("lifetime", "permanent" if kind.tier_days is None else f"{kind.tier_days:g} days ({kind.setting})"),
+            ("lifetime", "permanent" if kind.tier_days is None else f"{days_text(kind.tier_days)} ({kind.setting})"),
             ("live / created", f"{kind.live} / {kind.created}"),
             ("expired / unused", f"{kind.expired} / {kind.expired_unused}"),
             ("recalled late", f"{kind.recalled_late} of {kind.recalled_expired} recalled before expiring"),
@@ -66,6 +67,6 @@ def insights_view(view: View, found: Insights) -> None:
             ("renewed / permanent", f"{kind.renewed} / {kind.made_permanent}"),
         ]
         if kind.median_age_at_last_recall_days is not None:
-            rows.append(("median age at last recall", f"{kind.median_age_at_last_recall_days:g} days"))
+            rows.append(("median age at last recall", days_text(kind.median_age_at_last_recall_days)))
         rows.append(("advice", kind.advice))
         view.grid(kind.memory_type, rows)
