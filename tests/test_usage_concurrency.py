@@ -32,10 +32,13 @@ async def test_four_processes_recalling_at_once_lose_no_memory_and_no_count(tmp_
     )
     texts = [f"Seeded note {n}: {' '.join(random.Random(n).sample(WORDS, 5))}" for n in range(SEEDED)]
     remembered: dict[str, str] = {}  # id -> text
+    chats: dict[str, str] = {}  # id -> its expiry when remembered
     async with RawServer.running(env, tmp_path / "seed.log") as server:
         for n, text in enumerate(texts):
             record = ok(await server.call("remember_temporary", content=text, memory_type=["chat", "session"][n % 2]))
             remembered[record["id"]] = text
+            if record["memory_type"] == "chat":
+                chats[record["id"]] = record["expires_at"]
 
     returned: Counter[str] = Counter()
     expiries: dict[str, list[str]] = defaultdict(list)
@@ -89,3 +92,5 @@ async def test_four_processes_recalling_at_once_lose_no_memory_and_no_count(tmp_
     assert all(last is not None for i, (_, last) in counted.items() if i in returned)
     for memory_id, seen in expiries.items():  # each recall's extension only ever moved an expiry later
         assert stored[memory_id]["expires_at"] == (None if None in seen else max(seen))
+    extended = [i for i in chats if i in returned]
+    assert extended and all(stored[i]["expires_at"] > chats[i] for i in extended)  # 60 days beat 30
