@@ -81,9 +81,11 @@ async def main_async(scale: str, path: Path) -> None:
     verdict = "within" if on.median <= off.median * 1.10 else "NOT within"
     out += [
         "",
-        f"Counting on / off, p50: {on.median / off.median:.2f}× ({verdict} the 10% issue 18 allows); "
-        f"p95: {on.p95 / off.p95:.2f}×. The counts are added to a dict on the recall path and written in batches "
-        "by a background thread on a connection of its own.",
+        (
+            f"Counting on / off, p50: {on.median / off.median:.2f}× ({verdict} the 10% issue 18 allows); "
+            f"p95: {on.p95 / off.p95:.2f}×. The counts are added to a dict on the recall path and written in batches "
+            "by a background thread on a connection of its own."
+        ),
         "",
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
