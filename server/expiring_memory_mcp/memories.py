@@ -3,6 +3,7 @@ from a worker thread. Refresh instead of duplicate; expired memories are never r
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -13,11 +14,12 @@ from typing import Any, Literal
 from . import advice, rules, usage
 from .backends import Backend, NewMemory, Query, StoredMemory
 from .engine import Engine
-from .errors import InvalidRequest
+from .errors import InvalidRequest, Unavailable
 from .models import Forgotten, Insights, MemoryRecord, MemoryStats, RecalledMemory, Scalar, Usage
 from .retention import Clock, expires_in, is_expired, iso, later, parse_iso
 from .settings import Settings
 
+logger = logging.getLogger(__name__)
 RECALL_THRESHOLD = 0.1  # minimum semantic similarity, Mem0's default
 Outcome = Literal["added", "refreshed", "unchanged"]
 
@@ -234,7 +236,10 @@ class MemoryService:
             memory = self._live(backend, memory_id, now)
             backend.delete(memory.id)
             if (log := backend.usage_log()) is not None:
-                log.forgotten(memory, now)  # the ledger: that it went, and when; never its text
+                try:
+                    log.forgotten(memory, now)  # the ledger: that it went, and when; never its text
+                except Unavailable:  # the memory is gone, as asked: a missing ledger entry is the lesser loss
+                    logger.warning("forgot %s but could not add it to the ledger", memory.id, exc_info=True)
             return memory.id
 
     def renew(

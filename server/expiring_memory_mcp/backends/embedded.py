@@ -41,7 +41,7 @@ class EmbeddedBackend(Mem0Backend):
         )
         super().__init__(memory, label, lock_file=None, location=str(data_dir))  # SQLite transactions lock
         self.store = store
-        self._usage = EmbeddedUsage(store)
+        self._usage = EmbeddedUsage(store, self._store)
 
     def _live(self, now: datetime) -> Filters:
         return {"NOT": [{"expires_at": {"lte": iso(now)}}]}
@@ -76,8 +76,8 @@ class EmbeddedBackend(Mem0Backend):
     def sweep(self, now: datetime) -> list[str]:
         from ..mem0_setup import forget_history
 
-        self._usage.writer.flush()  # the ledger entries carry every count made so far in this process
         with self._store("sweep"):
+            self._usage.writer.flush()  # the ledger entries carry every count made so far in this process
             gone = self.store.sweep(now)  # one indexed range delete, then the file is compacted
             forget_history(self.memory, gone)
         return gone

@@ -3,7 +3,8 @@ file's own tables (store/usage.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal, cast
 
@@ -44,9 +45,10 @@ def entry(row: LedgerRow) -> LedgerEntry:
 class EmbeddedUsage:
     """`UsageLog` on the SQLite store. Every read writes the pending counts first, so this process reads its own."""
 
-    def __init__(self, store: SQLiteVectorStore) -> None:
+    def __init__(self, store: SQLiteVectorStore, guard: Callable[[str], AbstractContextManager[None]]) -> None:
         self.store = store
         self.writer = UsageWriter(str(store.path))
+        self._guard = guard  # the backend's: a failing file becomes Unavailable, naming it
 
     def recalled(self, ids: Sequence[str], now: datetime) -> None:
         self.writer.recalled(ids, now)
@@ -55,6 +57,10 @@ class EmbeddedUsage:
         self.writer.renewed(memory_id)
 
     def forgotten(self, memory: StoredMemory, now: datetime) -> None:
+        with self._guard("ledger"):
+            self._forgotten(memory, now)
+
+    def _forgotten(self, memory: StoredMemory, now: datetime) -> None:
         self.writer.flush()
         created = iso(memory.created_at) if memory.created_at else None
         expires = memory.expires_at.timestamp() if memory.expires_at else None
@@ -62,21 +68,26 @@ class EmbeddedUsage:
         self.store.record_forgotten(gone, now)
 
     def usage(self, ids: Sequence[str]) -> dict[str, Usage]:
-        self.writer.flush()
+        with self._guard("usage"):
+            self.writer.flush()
+            found = self.store.read_usage(ids)
         return {
             memory_id: Usage(
                 recall_count=row.recall_count, last_recalled_at=_instant(row.last_recalled_at), renewed=row.renewed
             )
-            for memory_id, row in self.store.read_usage(ids).items()
+            for memory_id, row in found.items()
         }
 
     def ledger(self, user_id: str, since: datetime) -> list[LedgerEntry]:
-        self.writer.flush()
-        return [entry(row) for row in self.store.read_ledger(user_id, since)]
+        with self._guard("ledger"):
+            self.writer.flush()
+            rows = self.store.read_ledger(user_id, since)
+        return [entry(row) for row in rows]
 
     def prune(self, ledger_before: datetime) -> int:
-        self.writer.flush()
-        return self.store.prune_usage(ledger_before)
+        with self._guard("ledger"):
+            self.writer.flush()
+            return self.store.prune_usage(ledger_before)
 
     def close(self) -> None:
         self.writer.close()

@@ -9,11 +9,14 @@ are written inside the caller's transaction (the sweep's, so a memory and its le
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+
+logger = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS usage (
@@ -163,6 +166,7 @@ class UsageWriter:
         self._pending: dict[str, list[float]] = {}  # id -> [recalls, last recalled (epoch), renewals]
         self._lock = threading.Lock()  # guards _pending
         self._write_lock = threading.Lock()  # one flush at a time on the writer's connection
+        self._start_lock = threading.Lock()
         self._wake = threading.Event()
         self._stopped = False
         self._thread: threading.Thread | None = None
@@ -187,7 +191,7 @@ class UsageWriter:
 
     def _started(self) -> None:
         if self._thread is None and not self._stopped:
-            with self._write_lock:
+            with self._start_lock:
                 if self._thread is None:
                     self._thread = threading.Thread(target=self._run, name="usage-writer", daemon=True)
                     self._thread.start()
@@ -199,9 +203,7 @@ class UsageWriter:
             try:
                 self.flush()
             except sqlite3.Error:  # kept for the next round; a lost count is no harm, a crash of the thread would be
-                import logging
-
-                logging.getLogger(__name__).warning("could not write usage counters; will retry", exc_info=True)
+                logger.warning("could not write usage counters; will retry", exc_info=True)
 
     def flush(self) -> None:
         """Write what is pending now (the caller's thread); counts that fail to write are kept for the next flush."""
@@ -244,6 +246,8 @@ class UsageWriter:
             self._thread.join(timeout=5)
         try:
             self.flush()
+        except sqlite3.Error:  # counts lost, which is allowed; closing must still let go of the file
+            logger.warning("could not write the last usage counters", exc_info=True)
         finally:
             with self._write_lock:
                 if self._connection is not None:
