@@ -91,6 +91,24 @@ async def test_recall_never_extends_past_the_longest_lifetime_from_creation(clie
     assert recalled["created_at"] == sushi["created_at"]
 
 
+@pytest.mark.parametrize("settings_overrides", [EXTEND])
+async def test_with_extension_on_recall_is_not_announced_read_only_and_the_model_is_told(client: Client) -> None:
+    tools = {t.name: t for t in (await client.list_tools()).tools}
+    assert tools["recall"].annotations is not None and tools["recall"].annotations.read_only_hint is False
+    assert tools["expiring_soon"].annotations.read_only_hint is True  # type: ignore[union-attr]
+    instructions = client.instructions
+    assert instructions is not None and instructions.endswith(
+        "A temporary memory that recall returns lasts at least this long from then (chat 14 days); recall never "
+        "shortens a memory."
+    )
+
+
+async def test_with_extension_off_recall_stays_read_only(client: Client) -> None:
+    tools = {t.name: t for t in (await client.list_tools()).tools}
+    assert tools["recall"].annotations.read_only_hint is True  # type: ignore[union-attr]
+    assert "recall never shortens" not in (client.instructions or "")
+
+
 # -- counts --------------------------------------------------------------------------------------------------------
 
 

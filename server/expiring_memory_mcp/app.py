@@ -201,7 +201,18 @@ def instructions(settings: Settings) -> str:
         "Call recall before answering anything that may depend on what you know about the user. "
         "Remembering the same text again refreshes that memory instead of duplicating it. "
         "Use expiring_soon to show what will be forgotten, renew_memory to keep something longer or make it "
-        "permanent, and forget when the user asks you to forget something."
+        "permanent, and forget when the user asks you to forget something." + extension_note(settings)
+    )
+
+
+def extension_note(settings: Settings) -> str:
+    """Recall-aware expiry (issue 18), when it is on: what a recall does to the memories it returns."""
+    if not settings.extend_on_recall:
+        return ""
+    windows = ", ".join(f"{kind} {days:g} days" for kind, days in sorted(settings.extend_on_recall.items()))
+    return (
+        f" A temporary memory that recall returns lasts at least this long from then ({windows}); recall never "
+        "shortens a memory."
     )
 
 
@@ -272,6 +283,8 @@ def build_server(
         auth=auth,
     )
     for fn, title, hints in TOOLS:
+        if fn is recall and settings.extend_on_recall:  # recall-aware expiry: a recall may move an expiry
+            hints = ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=False)
         server.add_tool(fn, title=title, annotations=hints, structured_output=True)
     usage_resources.register(server, service)  # memory://forgotten and memory://insights (issue 18)
     return server
