@@ -79,3 +79,24 @@ def test_forgotten_and_insights_through_the_console_script(tmp_path: Path) -> No
     insights = json.loads(ok(script(env, "insights", "--json")))
     cache = {t["memory_type"]: t for t in insights["types"]}["cache"]
     assert (cache["forgotten"], cache["created"]) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("chat:14", 'not JSON; give a JSON object such as {"session": 3, "chat": 14}'),
+        ('{"a b": 3}', "'a b' is not a memory type"),
+        ('{"chat": 0}', "EXPIRING_MEMORY_EXTEND_ON_RECALL_CHAT: Input should be greater than 0"),
+    ],
+)
+def test_a_bad_extension_setting_is_one_line_naming_it(monkeypatch, capsys, value: str, words: str) -> None:
+    monkeypatch.setenv("EXPIRING_MEMORY_EXTEND_ON_RECALL", value)
+    assert cli.run(["stats"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("expiring-memory-mcp: error: bad setting: EXPIRING_MEMORY_EXTEND_ON_RECALL") and words in err
+    assert len(err.splitlines()) == 1
+
+
+def test_the_extension_setting_reads_type_names_as_the_tools_do(monkeypatch) -> None:
+    monkeypatch.setenv("EXPIRING_MEMORY_EXTEND_ON_RECALL", '{" Chat ": 14, "session": 0.5}')
+    assert Settings().extend_on_recall == {"chat": 14, "session": 0.5}

@@ -3,7 +3,6 @@ from a worker thread. Refresh instead of duplicate; expired memories are never r
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -14,12 +13,11 @@ from typing import Any, Literal
 from . import advice, rules, usage
 from .backends import Backend, NewMemory, Query, StoredMemory
 from .engine import Engine
-from .errors import InvalidRequest, Unavailable
+from .errors import InvalidRequest
 from .models import Forgotten, Insights, MemoryRecord, MemoryStats, RecalledMemory, Scalar, Usage
 from .retention import Clock, expires_in, is_expired, iso, later, parse_iso
 from .settings import Settings
 
-logger = logging.getLogger(__name__)
 RECALL_THRESHOLD = 0.1  # minimum semantic similarity, Mem0's default
 Outcome = Literal["added", "refreshed", "unchanged"]
 
@@ -96,10 +94,7 @@ class MemoryService:
         with self._engine.session() as (backend, now):
             found = backend.search(self._query(now, memory_types, limit=limit), text, RECALL_THRESHOLD)
             live = [m for m in found if not is_expired(m.expires_at, now)][:limit]
-            if self.settings.extend_on_recall:  # recall-aware expiry, opt-in
-                live = usage.extend_recalled(backend, live, now, self.settings.extend_on_recall, self.policy.max_ttl)
-            if self.settings.count_recalls and (log := backend.usage_log()) is not None:
-                log.recalled([m.id for m in live], now)  # adds to a dict; written in batches off this path
+            live = usage.recalled(backend, live, now, self.settings, self.policy.max_ttl)  # extended, counted
             return [RecalledMemory(**record(m, now).model_dump(), score=round(m.score or 0.0, 4)) for m in live]
 
     def expiring(self, within_days: float, memory_types: list[str] | None, limit: int) -> list[MemoryRecord]:
@@ -235,11 +230,7 @@ class MemoryService:
         with self._engine.session() as (backend, now):
             memory = self._live(backend, memory_id, now)
             backend.delete(memory.id)
-            if (log := backend.usage_log()) is not None:
-                try:
-                    log.forgotten(memory, now)  # the ledger: that it went, and when; never its text
-                except Unavailable:  # the memory is gone, as asked: a missing ledger entry is the lesser loss
-                    logger.warning("forgot %s but could not add it to the ledger", memory.id, exc_info=True)
+            usage.forgotten(backend, memory, now)  # the ledger: that it went, and when; never its text
             return memory.id
 
     def renew(
@@ -259,8 +250,7 @@ class MemoryService:
             else:
                 expiry = self.policy.expiry(now, memory.memory_type, expires_in_days, expires_at)
             backend.update(memory.id, NewMemory(expiry))
-            if (log := backend.usage_log()) is not None:
-                log.renewed(memory.id)
+            usage.renewed(backend, memory.id)
             return record(self._live(backend, memory.id, now), now)
 
     def restore(

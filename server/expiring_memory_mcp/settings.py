@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from platformdirs import user_data_dir
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .retention import RetentionPolicy
 from .rules import TYPE_PATTERN
@@ -118,7 +119,7 @@ class Settings(BaseSettings):
         description="Count how often each memory is recalled, and when last (embedded backend), for `insights`. The "
         "counts are kept beside the memories, never in them; off: nothing is counted.",
     )
-    extend_on_recall: dict[str, Days] = Field(
+    extend_on_recall: Annotated[dict[str, Days], NoDecode] = Field(
         default_factory=dict,
         description="Recall-aware expiry, off by default: a JSON object mapping memory types to days, such as "
         '`{"session": 3, "chat": 14}`. A temporary memory of such a type that recall returns then lasts at least that '
@@ -129,6 +130,17 @@ class Settings(BaseSettings):
         description="How long the ledger of swept and forgotten memories (ids, types, times and counts; never text) "
         "keeps each entry, in days; older entries are dropped by the sweep.",
     )
+
+    @field_validator("extend_on_recall", mode="before")
+    @classmethod
+    def _json_map(cls, value: Any) -> Any:
+        """JSON read here (NoDecode), so that text that is not JSON is an error naming the setting."""
+        if not isinstance(value, str):
+            return value
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise ValueError('not JSON; give a JSON object such as {"session": 3, "chat": 14}') from None
 
     @field_validator("extend_on_recall")
     @classmethod

@@ -3,6 +3,7 @@ backend may keep (or a clear refusal), and the advice's view of one user's memor
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -11,6 +12,9 @@ from .advice import Life
 from .backends import Backend, NewMemory, Query, StoredMemory, UsageLog
 from .errors import Unavailable
 from .retention import extended_on_recall, is_expired
+from .settings import Settings
+
+logger = logging.getLogger(__name__)
 
 
 def log_of(backend: Backend) -> UsageLog:
@@ -23,6 +27,33 @@ def log_of(backend: Backend) -> UsageLog:
             "(EXPIRING_MEMORY_EXTEND_ON_RECALL) works on every backend."
         )
     return log
+
+
+def recalled(
+    backend: Backend, found: list[StoredMemory], now: datetime, settings: Settings, max_ttl: timedelta
+) -> list[StoredMemory]:
+    """What recall returns: given recall-aware expiry when it is on, and counted when counting is on (counting only
+    adds to a dict; the writes are batched off the recall path)."""
+    if settings.extend_on_recall:
+        found = extend_recalled(backend, found, now, settings.extend_on_recall, max_ttl)
+    if settings.count_recalls and (log := backend.usage_log()) is not None:
+        log.recalled([m.id for m in found], now)
+    return found
+
+
+def renewed(backend: Backend, memory_id: str) -> None:
+    if (log := backend.usage_log()) is not None:
+        log.renewed(memory_id)
+
+
+def forgotten(backend: Backend, memory: StoredMemory, now: datetime) -> None:
+    """A ledger entry for a memory just deleted by request, where the backend keeps a ledger. The memory is gone, as
+    asked, even if the entry cannot be written: that is logged, not raised."""
+    if (log := backend.usage_log()) is not None:
+        try:
+            log.forgotten(memory, now)
+        except Unavailable:
+            logger.warning("forgot %s but could not add it to the ledger", memory.id, exc_info=True)
 
 
 def extend_recalled(
