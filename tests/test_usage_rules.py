@@ -172,11 +172,12 @@ def test_the_figures_count_each_outcome_and_the_median_age_at_last_recall(policy
         Life("chat", "live", NOW - 2 * DAY, None, 1, NOW - DAY, 1),  # made permanent, renewed
         Life("chat", "live", NOW - 300 * DAY, NOW + DAY, 0, None, 0),  # created before the window
         Life("chat", "forgotten", NOW - 3 * DAY, NOW + 27 * DAY, 2, NOW - 2 * DAY, 0),
+        Life("chat", "forgotten", NOW - 400 * DAY, None, 0, None, 1),  # made permanent, renewed, then forgotten
         expired("chat", 30, recalls=1, last_at_day=4),
     ]
     found = advise("chat", lives, policy, NOW - 180 * DAY)
-    assert (found.live, found.created, found.forgotten, found.expired) == (2, 3, 1, 1)
-    assert (found.made_permanent, found.renewed, found.expired_unused, found.recalled_expired) == (1, 1, 0, 1)
+    assert (found.live, found.created, found.forgotten, found.expired) == (2, 3, 2, 1)
+    assert (found.made_permanent, found.renewed, found.expired_unused, found.recalled_expired) == (2, 2, 0, 1)
     assert found.median_age_at_last_recall_days == 1  # ages 1, 1 and 4 days
 
 

@@ -112,7 +112,7 @@ def advise(kind: str, lives: list[Life], policy: RetentionPolicy, since: datetim
         expired=len(expired),
         forgotten=sum(1 for life in lives if life.outcome == "forgotten"),
         renewed=renewed,
-        made_permanent=sum(1 for life in lives if life.outcome == "live" and life.expires_at is None and not permanent),
+        made_permanent=0 if permanent else sum(1 for life in lives if life.expires_at is None),  # live or forgotten
         expired_unused=len(expired) - len(recalled_expired),
         recalled_expired=len(recalled_expired),
         recalled_late=len(late),
