@@ -135,6 +135,8 @@ COMMAND_ARGS = {
     "export": ["export"],
     "import": ["import", "-"],
     "secrets": ["secrets", "scan"],
+    "forgotten": ["forgotten"],
+    "insights": ["insights"],
 }
 MODES = {"stdio": [], "serve": ["serve"], "serve --http": ["serve", "--http"], **COMMAND_ARGS}
 

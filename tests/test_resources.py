@@ -39,7 +39,13 @@ async def not_found(client: Client, uri: str) -> str:
 
 async def test_the_server_lists_its_resources_and_the_memory_template(client: Client) -> None:
     listed = {r.uri: r for r in (await client.list_resources()).resources}
-    assert list(listed) == ["memory://expiring-soon", "memory://stats", "memory://types"]
+    assert list(listed) == [
+        "memory://expiring-soon",
+        "memory://stats",
+        "memory://types",
+        "memory://forgotten",
+        "memory://insights",
+    ]
     assert all(r.mime_type == "application/json" and r.title and r.description for r in listed.values())
     [template] = (await client.list_resource_templates()).resource_templates
     assert template.uri_template == "memory://memories/{id}" and template.mime_type == "application/json"

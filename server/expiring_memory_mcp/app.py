@@ -192,7 +192,18 @@ def instructions(settings: Settings) -> str:
         "Remembering the same text again refreshes that memory instead of duplicating it. "
         "Use expiring_soon to show what will be forgotten, renew_memory to keep something longer or make it "
         "permanent, and forget when the user asks you to forget something."
-        f"{SECRETS_NOTE[settings.secrets]}"
+        f"{SECRETS_NOTE[settings.secrets]}" + extension_note(settings)
+    )
+
+
+def extension_note(settings: Settings) -> str:
+    """Recall-aware expiry (issue 18), when it is on: what a recall does to the memories it returns."""
+    if not settings.extend_on_recall:
+        return ""
+    windows = ", ".join(f"{kind} {days:g} days" for kind, days in sorted(settings.extend_on_recall.items()))
+    return (
+        f" A temporary memory that recall returns lasts at least this long from then ({windows}); recall never "
+        "shortens a memory."
     )
 
 
@@ -212,7 +223,8 @@ SECRETS_NOTE = {  # what EXPIRING_MEMORY_SECRETS means, for the model (redaction
 # - recall and expiring_soon are read-only, although the sweep that runs at most every SWEEP_INTERVAL_SECONDS during
 #   any tool call (engine.py) may delete expired memories during one: those memories are already gone for every
 #   tool, resource and command, which never return them; the sweep only frees their space, on a timer, whatever
-#   the call. Nothing a caller can see changes, and calling them twice has no further effect (idempotent).
+#   the call. Nothing a caller can see changes, and calling them twice has no further effect (idempotent). With
+#   recall-aware expiry (EXPIRING_MEMORY_EXTEND_ON_RECALL) recall may lengthen what it returns: then it is neither.
 # - remember_temporary adds a memory, or refreshes its twin (same text and type): the later expiry wins, so nothing
 #   is shortened or deleted; the one value it can replace is a metadata key the call itself gives again. Not
 #   destructive. Not idempotent: the tier counts from now, so a second call moves the expiry later.
@@ -243,9 +255,12 @@ TOOLS: list[tuple[Callable[..., Any], str, ToolAnnotations]] = [
 
 def _tool(fn: Callable[..., Any], title: str, hints: ToolAnnotations, settings: Settings) -> Tool:
     """A tool as the server lists it, for these settings: remember_temporary's memory_type names the lifetimes
-    configured, and with EXPIRING_MEMORY_INFER remembering is not idempotent."""
+    configured, with EXPIRING_MEMORY_INFER remembering is not idempotent, and with recall-aware expiry a recall may
+    move an expiry, so it is neither read-only nor idempotent."""
     if settings.infer and fn is remember_permanent:
         hints = hints.model_copy(update={"idempotent_hint": False})
+    if settings.extend_on_recall and fn is recall:
+        hints = hints.model_copy(update={"read_only_hint": False, "idempotent_hint": False})
     tool = Tool.from_function(fn, title=title, annotations=hints, structured_output=True)
     if fn is remember_temporary:
         described = type_words.temporary_type(settings.tier_days(), settings.ttl_default_days)

@@ -128,6 +128,9 @@ def _accepts(schema: dict[str, Any]) -> str | None:
     if kind == "boolean":
         return "true or false"
     if kind == "object":
+        values = schema.get("additionalProperties", {})
+        if values.get("type") in ("number", "integer"):
+            return f'a JSON object of numbers {_range(values)}, such as {{"session": 3}}'.replace("  ", " ")
         return 'a JSON object of text values, such as {"key": "value"}'
     if kind == "array":
         return 'a JSON list of text, such as ["one", "two"]'

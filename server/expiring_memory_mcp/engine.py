@@ -156,6 +156,8 @@ class Engine:
         if not force and self._last_sweep is not None and now - self._last_sweep < interval:
             return 0
         gone = backend.sweep(now)
+        if (log := backend.usage_log()) is not None:  # the ledger keeps forgotten_ledger_days, pruned in each sweep
+            log.prune(now - timedelta(days=self.settings.forgotten_ledger_days))
         self._last_sweep = now
         if gone:
             logger.info("deleted %d expired memories", len(gone))

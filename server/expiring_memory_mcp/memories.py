@@ -5,18 +5,27 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Literal
 
-from . import redaction, rules
+from . import advice, redaction, rules, usage
 from .backends import Backend, NewMemory, Query, StoredMemory
 from .engine import Changes, Engine, note_written, recording
 from .errors import InvalidRequest
-from .models import MemoryRecord, MemoryStats, RecalledMemory, RememberedMemory, Scalar
+from .models import (
+    Forgotten,
+    Insights,
+    MemoryRecord,
+    MemoryStats,
+    RecalledMemory,
+    RememberedMemory,
+    Scalar,
+    Usage,
+)
 from .retention import Clock, expires_in, is_expired, iso, later, parse_iso
 from .settings import Settings
 
@@ -62,6 +71,10 @@ class MemoryService:
         """The same engine, another user's memories (each HTTP token maps to one)."""
         return MemoryService(self._engine, user_id)
 
+    def clock_now(self) -> datetime:
+        """The engine's time (the injected clock)."""
+        return self._engine.clock.now()
+
     def start_loading(self) -> threading.Thread:
         return self._engine.start_loading()
 
@@ -105,8 +118,9 @@ class MemoryService:
         text = rules.content(query, self.settings.max_content_chars, "query")
         with self._engine.session() as (backend, now):
             found = backend.search(self._query(now, memory_types, limit=limit), text, RECALL_THRESHOLD)
-            live = [m for m in found if not is_expired(m.expires_at, now)]
-            return [RecalledMemory(**record(m, now).model_dump(), score=round(m.score or 0.0, 4)) for m in live[:limit]]
+            live = [m for m in found if not is_expired(m.expires_at, now)][:limit]
+            live = usage.recalled(backend, live, now, self.settings, self.policy.max_ttl)  # extended, counted
+            return [RecalledMemory(**record(m, now).model_dump(), score=round(m.score or 0.0, 4)) for m in live]
 
     def expiring(self, within_days: float, memory_types: list[str] | None, limit: int) -> list[MemoryRecord]:
         """Live temporary memories that expire within the window, soonest first."""
@@ -153,6 +167,30 @@ class MemoryService:
                 swept_total=backend.swept_total(),
                 database_bytes=backend.size_bytes(),
             )
+
+    # -- usage, the ledger, tier advice (embedded backend; others raise Unavailable) --------------
+
+    def usage(self, memory_ids: Iterable[str]) -> dict[str, Usage]:
+        """Each memory's recall count, last recall and renewals, by id (ids of this user's memories, as listed)."""
+        ids = list(dict.fromkeys(memory_ids))
+        with self._engine.session(sweep=False) as (backend, _now):
+            found = usage.log_of(backend).usage(ids)
+            return {memory_id: found.get(memory_id, Usage()) for memory_id in ids}
+
+    def forgotten(self, since: datetime | None = None) -> Forgotten:
+        """This user's memories that were swept or forgotten since `since` (default: the whole ledger), oldest
+        first; ids, types, times and counters, never text."""
+        with self._engine.session() as (backend, now):
+            start = since or now - timedelta(days=self.settings.forgotten_ledger_days)
+            return Forgotten(since=start, entries=usage.log_of(backend).ledger(self.user_id, start))
+
+    def insights(self) -> Insights:
+        """Per memory type: what was created, expired, forgotten, renewed, made permanent and recalled (late or
+        never), and advice on its lifetime, over the ledger window and the live memories."""
+        window = self.settings.forgotten_ledger_days
+        with self._engine.session() as (backend, now):
+            lives = usage.lives(backend, usage.log_of(backend), self.user_id, now, window)
+            return advice.insights(lives, self.policy, now, window)
 
     # -- writing ---------------------------------------------------------------------------------
 
@@ -229,6 +267,7 @@ class MemoryService:
             memory = self._live(backend, memory_id, now)
             backend.delete(memory.id)
             note_written(memory.id)
+            usage.forgotten(backend, memory, now)  # the ledger: that it went, and when; never its text
             return memory.id
 
     def renew(
@@ -249,6 +288,7 @@ class MemoryService:
                 expiry = self.policy.expiry(now, memory.memory_type, expires_in_days, expires_at)
             backend.update(memory.id, NewMemory(expiry))
             note_written(memory.id)
+            usage.renewed(backend, memory.id)
             return record(self._live(backend, memory.id, now), now)
 
     def restore(

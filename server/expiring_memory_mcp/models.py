@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, PlainSerializer
 
@@ -70,3 +70,63 @@ class MemoryStats(BaseModel):
     database_bytes: int | None = Field(
         description="The memory database's size on disk, its write-ahead log included; embedded backend only."
     )
+
+
+# -- Retention that learns from use: usage counters, the ledger of what was forgotten, tier advice ------------------
+
+
+class Usage(BaseModel):
+    """How a memory has been used: counted off the recall path, so a count may trail a recall by a second or two."""
+
+    recall_count: int = Field(default=0, description="How many times recall returned it.")
+    last_recalled_at: Instant | None = Field(default=None, description="When recall last returned it.")
+    renewed: int = Field(default=0, description="How many times it was renewed (renew_memory or `renew`).")
+
+
+class LedgerEntry(BaseModel):
+    """A memory that is gone: when and why, with its counters, and never its text."""
+
+    id: str
+    memory_type: str
+    reason: Literal["expired", "forgotten"] = Field(
+        description="expired: swept when its time ran out; forgotten: deleted by request (forget)."
+    )
+    created_at: Instant | None
+    expires_at: Instant | None = Field(description="Its expiry when it went; null if it was permanent.")
+    purged_at: Instant = Field(description="When it was deleted.")
+    recall_count: int
+    last_recalled_at: Instant | None
+    renewed: int
+
+
+class Forgotten(BaseModel):
+    since: Instant
+    entries: list[LedgerEntry]
+
+
+class TypeInsight(BaseModel):
+    """One memory type over the ledger window and the live memories, and what to do about its lifetime."""
+
+    memory_type: str
+    tier_days: float | None = Field(description="Its lifetime now, in days; null for a permanent type.")
+    setting: str | None = Field(description="The environment variable that sets that lifetime.")
+    created: int
+    live: int
+    expired: int
+    forgotten: int = Field(description="Deleted by request.")
+    renewed: int = Field(description="Memories renewed at least once.")
+    made_permanent: int
+    expired_unused: int = Field(description="Expired without ever being recalled.")
+    recalled_expired: int = Field(description="Expired memories that were recalled at least once.")
+    recalled_late: int = Field(description="Of those, last recalled in the final 20% of their life.")
+    median_age_at_last_recall_days: float | None
+    enough_data: bool
+    suggested_days: float | None = Field(description="A lifetime to consider; null to keep it as it is.")
+    advice: str
+
+
+class Insights(BaseModel):
+    generated_at: Instant
+    since: Instant = Field(description="The start of the ledger window the figures cover.")
+    window_days: float
+    types: list[TypeInsight]

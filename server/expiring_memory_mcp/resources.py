@@ -123,6 +123,23 @@ RESOURCES: list[Listed] = [
         "Each memory type: permanent or temporary, its configured lifetime, and how many live memories it has.",
         memory_types,
     ),
+    Listed(
+        "memory://forgotten",
+        "forgotten",
+        "What was forgotten",
+        "Memories swept when they expired or deleted by request, oldest first, within the ledger's window "
+        "(EXPIRING_MEMORY_FORGOTTEN_LEDGER_DAYS): id, type, created, expiry, when it went, recall count, last recall "
+        "and renewals. Never their text, which is gone for good.",
+        lambda service: service.forgotten(),
+    ),
+    Listed(
+        "memory://insights",
+        "insights",
+        "Tier insights",
+        "Per memory type: created, expired, forgotten, renewed, made permanent, expired unused, recalled late and the "
+        "median age at last recall, with a recommendation for its lifetime (or 'too little data').",
+        lambda service: service.insights(),
+    ),
 ]
 
 

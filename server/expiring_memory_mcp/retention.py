@@ -101,6 +101,17 @@ def later(a: datetime | None, b: datetime | None) -> datetime | None:
     return max(a, b)
 
 
+def extended_on_recall(
+    expires_at: datetime | None, created_at: datetime | None, now: datetime, days: float, max_ttl: timedelta
+) -> datetime | None:
+    """Recall-aware expiry: a temporary memory recalled at `now` lasts at least `days` from now, but never less than
+    it already does, and never past `max_ttl` from its creation (or from now, if that is unknown). Permanent stays."""
+    if expires_at is None:
+        return None
+    cap = (created_at or now) + max_ttl
+    return max(expires_at, min(now + timedelta(days=days), cap))
+
+
 def iso(moment: datetime) -> str:
     """A UTC instant as ISO 8601 with a Z, to the microsecond, fixed width so text order is time order."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

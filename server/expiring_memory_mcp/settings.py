@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource
 from .blank_fields import without_blank_fields
 from .memory_types import DEFAULT_TEMPORARY_DAYS, TIERS
 from .retention import RetentionPolicy
+from .rules import TYPE_PATTERN
 from .store.fusion import Method, Ranking, default_ranking
 
 Days = Annotated[float, Field(gt=0, le=36500)]
@@ -128,6 +129,44 @@ class Settings(BaseSettings):
         "remembered: redact (store it with each secret replaced by a placeholder such as `[redacted: github token]`), "
         "refuse (store nothing and say why) or allow (store it as given).",
     )
+
+    # -- Retention that learns from use (issue 18): recall counters, recall-aware expiry, the ledger, tier advice --
+    count_recalls: bool = Field(
+        default=True,
+        description="Count how often each memory is recalled, and when last (embedded backend), for `insights`. The "
+        "counts are kept beside the memories, never in them; off: nothing is counted.",
+    )
+    extend_on_recall: Annotated[dict[str, Days], NoDecode] = Field(
+        default_factory=dict,
+        description="Recall-aware expiry, off by default: a JSON object mapping memory types to days, such as "
+        '`{"session": 3, "chat": 14}`. A temporary memory of such a type that recall returns then lasts at least that '
+        "long from then: never shorter than it already would, never past EXPIRING_MEMORY_MAX_TTL_DAYS from creation.",
+    )
+    forgotten_ledger_days: Days = Field(
+        default=180,
+        description="How long the ledger of swept and forgotten memories (ids, types, times and counts; never text) "
+        "keeps each entry, in days; older entries are dropped by the sweep.",
+    )
+
+    @field_validator("extend_on_recall", mode="before")
+    @classmethod
+    def _json_map(cls, value: Any) -> Any:
+        """JSON read here (NoDecode), so that text that is not JSON is an error naming the setting."""
+        if not isinstance(value, str):
+            return value
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise ValueError('not JSON; give a JSON object such as {"session": 3, "chat": 14}') from None
+
+    @field_validator("extend_on_recall")
+    @classmethod
+    def _known_type_names(cls, value: dict[str, float]) -> dict[str, float]:
+        cleaned = {kind.strip().lower(): days for kind, days in value.items()}
+        for kind in cleaned:
+            if not TYPE_PATTERN.match(kind):
+                raise ValueError(f"{kind[:50]!r} is not a memory type; use names such as 'session' or 'chat'")
+        return cleaned
 
     @field_validator("timezone")
     @classmethod

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .base import PERMANENT_TS, Backend, Fact, NewMemory, Query, StoredMemory
+from .base import PERMANENT_TS, Backend, Fact, NewMemory, Query, StoredMemory, UsageLog
 
 if TYPE_CHECKING:
     from ..embedder import Embedder
     from ..settings import Settings
 
-__all__ = ["PERMANENT_TS", "Backend", "Fact", "NewMemory", "Query", "StoredMemory", "open_backend"]
+__all__ = ["PERMANENT_TS", "Backend", "Fact", "NewMemory", "Query", "StoredMemory", "UsageLog", "open_backend"]
 
 
 def open_backend(settings: Settings, embedder: Embedder | None = None) -> Backend:

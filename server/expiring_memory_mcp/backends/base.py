@@ -6,12 +6,13 @@ Times are datetimes on this side; each backend turns a `Query` into its store's 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple, Protocol
 
-from ..models import Scalar
+from ..models import LedgerEntry, Scalar, Usage
 
 # Permanent memories carry this `expires_ts` (9999-12-31T23:59:59Z), so "expires after now" is one range filter
 # that every store with range filters can apply inside its query, and a missing key never hides a memory.
@@ -68,6 +69,29 @@ class Fact(NamedTuple):
 
     id: str
     text: str
+
+
+class UsageLog(Protocol):
+    """An optional capability (`Backend.usage_log`): recall counters and the ledger of what was forgotten, kept off
+    the memories themselves. Counting only adds to memory; the writes are batched."""
+
+    def recalled(self, ids: Sequence[str], now: datetime) -> None:
+        """Recall returned these memories at `now`."""
+
+    def renewed(self, memory_id: str) -> None:
+        """The memory was renewed."""
+
+    def forgotten(self, memory: StoredMemory, now: datetime) -> None:
+        """The memory was just deleted by request: a ledger entry, with no text, and its counters go."""
+
+    def usage(self, ids: Sequence[str]) -> dict[str, Usage]:
+        """The counters of these memories (those never recalled nor renewed are left out)."""
+
+    def ledger(self, user_id: str, since: datetime) -> list[LedgerEntry]:
+        """This user's memories that went (swept or forgotten) since `since`, oldest first."""
+
+    def prune(self, ledger_before: datetime) -> int:
+        """Drop ledger entries older than `ledger_before` (and counters of memories gone); how many entries went."""
 
 
 class Backend(Protocol):
@@ -133,6 +157,10 @@ class Backend(Protocol):
 
     def size_bytes(self) -> int | None:
         """The size of the memories on disk, if the backend can tell."""
+        return None
+
+    def usage_log(self) -> UsageLog | None:
+        """Its usage counters and ledger, if the backend keeps them (the embedded one does)."""
         return None
 
     def close(self) -> None:

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from .. import mem0_compat
 from ..retention import iso
-from .base import NewMemory, Query, StoredMemory
+from .base import NewMemory, Query, StoredMemory, UsageLog
+from .embedded_usage import EmbeddedUsage
 from .mem0_items import Filters, stored
 from .mem0_oss import Mem0Backend
 from .outages import StoreLabel
@@ -40,6 +41,7 @@ class EmbeddedBackend(Mem0Backend):
         )
         super().__init__(memory, label, lock_file=None, location=str(data_dir))  # SQLite transactions lock
         self.store = store
+        self._usage = EmbeddedUsage(store, self._store)
 
     def _live(self, now: datetime) -> Filters:
         return {"NOT": [{"expires_at": {"lte": iso(now)}}]}
@@ -80,6 +82,7 @@ class EmbeddedBackend(Mem0Backend):
         from ..mem0_setup import forget_history
 
         with self._store("sweep"):
+            self._usage.writer.flush()  # the ledger entries carry every count made so far in this process
             gone = self.store.sweep(now)  # one indexed range delete, then the file is compacted
             forget_history(self.memory, gone)
         return gone
@@ -110,7 +113,11 @@ class EmbeddedBackend(Mem0Backend):
         with self._store("stats"):
             return self.store.size_bytes()
 
+    def usage_log(self) -> UsageLog | None:
+        return self._usage
+
     def close(self) -> None:
+        self._usage.close()  # its last counts first, while the file is open
         for store in mem0_compat.stores(self.memory):
             if hasattr(store, "close"):
                 store.close()

@@ -10,6 +10,7 @@ from typing import Any
 from ..errors import InvalidRequest
 from ..memories import MemoryService
 from ..memory_types import PERMANENT_TYPES, TEMPORARY_TYPES
+from .insights import do_forgotten, do_insights
 from .secrets import do_secrets
 from .transfer import do_export, do_import
 from .views import View, count
@@ -135,5 +136,7 @@ HANDLERS: dict[str, Handler] = {
     "stats": do_stats,
     "export": do_export,
     "import": do_import,
+    "forgotten": do_forgotten,
+    "insights": do_insights,
     "secrets": do_secrets,
 }

@@ -16,7 +16,7 @@ from ..memory_types import PERMANENT_TYPES
 PROG = "expiring-memory-mcp"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "": 86400}
-DURATION_OPTIONS = ("--ttl", "--within")
+DURATION_OPTIONS = ("--ttl", "--within", "--since")
 
 
 class UsageError(Exception):
@@ -172,6 +172,14 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--dry-run", action="store_true", help="show what would be deleted, delete nothing")
 
     command("stats", "counts by type and lifetime, what expires soon, swept so far, database size")
+
+    forgotten = command(
+        "forgotten", "what was swept or forgotten, and when: ids, types, times and recall counts, never the text"
+    )
+    forgotten.add_argument(
+        "--since", type=duration, help="only what went within this long, like 24h or 7d (default: the whole ledger)"
+    )
+    command("insights", "per memory type: how memories were used, and whether to lengthen or shorten its lifetime")
 
     export = command("export", "write every live memory as JSON lines (to stdout without FILE)")
     export.add_argument("file", nargs="?", help="the file to write (created private, mode 0600)")

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
-from . import keyword_index
+from . import keyword_index, usage
 from .database import Database
 from .filters import Where
 from .fusion import Ranking
@@ -126,6 +126,7 @@ class Collection:
                 "SELECT rowid, id FROM vectors WHERE collection = ? AND expires_at IS NOT NULL AND expires_at <= ?",
                 (self.collection_name, now.timestamp()),
             ).fetchall()
+            usage.retire(self._db, [rowid for rowid, _ in rows], "expired", now)  # ids and counts, never text
             self._delete_rowids([rowid for rowid, _ in rows])
             if rows:  # a running total for `stats`, one meta row per collection
                 self._db.execute(
@@ -155,6 +156,26 @@ class Collection:
         """Record in the file that the one-time task `name` has run."""
         with self.transaction():
             self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, 1)", (f"done:{name}",))
+
+    # -- usage counters and the ledger of what was forgotten (store/usage.py) ----------------------
+
+    def record_forgotten(self, gone: usage.Gone, now: datetime) -> None:
+        """A ledger entry for a memory just deleted on request, with its counters (which are then dropped)."""
+        with self.transaction():
+            usage.retire_one(self._db, gone, "forgotten", now)
+
+    def prune_usage(self, ledger_before: datetime) -> int:
+        """Drop ledger entries older than `ledger_before` and counters of memories no longer here."""
+        with self.transaction():
+            return usage.prune(self._db, ledger_before)
+
+    def read_usage(self, ids: Sequence[str]) -> dict[str, usage.UsageRow]:
+        with self._lock, self._file.read():
+            return usage.read_usage(self._db, ids)
+
+    def read_ledger(self, user_id: str, since: datetime) -> list[usage.LedgerRow]:
+        with self._lock, self._file.read():
+            return usage.read_ledger(self._db, user_id, since)
 
     def size_bytes(self) -> int:
         """The database file's size on disk, its write-ahead log included."""

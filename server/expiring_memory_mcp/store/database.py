@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import keyword_index
+from . import keyword_index, usage
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -68,6 +68,7 @@ class Database:
                 if statement.strip():
                     self.connection.execute(statement)
             keyword_index.ensure(self.connection)
+            usage.ensure(self.connection)  # usage counters and the ledger of what was forgotten
         make_private(path)  # again, for -wal and -shm files an older version left readable
 
     @contextmanager
