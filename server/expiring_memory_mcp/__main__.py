@@ -51,7 +51,8 @@ class StopOnCtrlC:
     def __init__(self) -> None:
         self.service: MemoryService | None = None
         signal.signal(signal.SIGINT, self._stop)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        if hasattr(signal, "pthread_sigmask"):  # POSIX only; Windows has no signal masks to inherit
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
     def _stop(self, signum: int, frame: object) -> None:
         signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -116,6 +116,6 @@ def _input(name: str) -> Iterator[IO[bytes]]:
 def _private_file(path: Path) -> Iterator[IO[str]]:
     """Memories are private: the export is created readable by its owner only."""
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(descriptor, 0o600)  # an existing file too
+    os.chmod(path, 0o600)  # an existing file too (by path: os.fchmod is POSIX only before Python 3.13)
     with open(descriptor, "w", encoding="utf-8") as file:
         yield file
