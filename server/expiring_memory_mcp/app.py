@@ -21,7 +21,7 @@ from .arguments import explain, unknown
 from .errors import InvalidRequest, Unavailable
 from .memories import MemoryService
 from .memory_types import PERMANENT_TYPES, TEMPORARY_TYPES
-from .models import Deleted, MemoryList, MemoryRecord, RecallResult
+from .models import Deleted, MemoryList, MemoryRecord, MemoryViewLink, RecallResult
 from .settings import Settings
 from .stdio import Answering, stdio_server
 
@@ -184,6 +184,19 @@ async def renew_memory(
     return await _call(service.renew, memory_id, expires_in_days, expires_at, permanent)
 
 
+async def open_memory_view(ctx: Ctx) -> MemoryViewLink:
+    """Start, or reuse, a private web page on this computer where the user can see, search, renew and forget what you remember, and return its link; use it when the user asks to see, browse or manage their memories."""
+    if get_access_token() is not None:
+        raise ToolError(
+            "Over HTTP the memory view is served at /ui on this same server: tell the user to open that address in a "
+            "browser and sign in with their access token."
+        )
+    from .web.launch import open_view  # Starlette, Jinja2 and uvicorn load only when a view is asked for
+
+    url, running = await _call(open_view, _service(ctx))
+    return MemoryViewLink(url=url, already_running=running)
+
+
 def instructions(settings: Settings) -> str:
     return (
         "A long-term memory about the user that cleans itself up. "
@@ -217,6 +230,13 @@ TOOLS: list[tuple[Callable[..., Any], str, ToolAnnotations]] = [
     (expiring_soon, "Memories expiring soon", READ_ONLY),
     (forget, "Forget a memory", ToolAnnotations(read_only_hint=False, destructive_hint=True, open_world_hint=False)),
     (renew_memory, "Renew a memory", WRITE),
+    # Not read-only: it starts a local web server (a loopback port and a small file in the data dir), though it
+    # changes no memory itself; idempotent: asked again, it hands out the view already running.
+    (
+        open_memory_view,
+        "Open the memory view",
+        ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False),
+    ),
 ]
 
 

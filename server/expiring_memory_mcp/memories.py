@@ -57,6 +57,10 @@ class MemoryService:
         """The same engine, another user's memories (each HTTP token maps to one)."""
         return MemoryService(self._engine, user_id)
 
+    def now(self) -> datetime:
+        """The engine's clock: the instant every operation reads expiry against."""
+        return self._engine.clock.now()
+
     def start_loading(self) -> threading.Thread:
         return self._engine.start_loading()
 

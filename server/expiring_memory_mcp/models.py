@@ -61,3 +61,8 @@ class MemoryStats(BaseModel):
     database_bytes: int | None = Field(
         description="The memory database's size on disk, its write-ahead log included; embedded backend only."
     )
+
+
+class MemoryViewLink(BaseModel):
+    url: str = Field(description="The private link to the memory view on this computer; it signs the user in.")
+    already_running: bool = Field(description="True if a view was already running and is reused.")
