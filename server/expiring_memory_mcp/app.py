@@ -1,4 +1,4 @@
-"""The MCP server: six tools over the memory service. Nothing heavy is imported here, so tools/list is instant."""
+"""The MCP server: seven tools over the memory service. Nothing heavy is imported here, so tools/list is instant."""
 
 from __future__ import annotations
 

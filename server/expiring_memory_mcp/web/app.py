@@ -42,7 +42,7 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",  # the sign-in link's token never leaves in a Referer
+    "Referrer-Policy": "same-origin",  # the sign-in link's token never leaves in a Referer (no-referrer would make Chromium send Origin: null)
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",  # memories are not kept in the browser's cache
 }
