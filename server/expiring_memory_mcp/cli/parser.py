@@ -190,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ui.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     ui.add_argument("--port", type=port_number, default=8766, help="port to bind (default 8766)")
+    ui.set_defaults(json=False)  # it prints a link for people, not JSON
     return root
 
 
