@@ -1,6 +1,6 @@
 """Saves docs/memory-view.png: the memory view of a small made-up memory, in headless Chromium (Debian's `chromium`).
 
-    python scripts/memory_view_screenshot.py [--chromium /usr/bin/chromium] [--out docs/memory-view.png]
+python scripts/memory_view_screenshot.py [--chromium /usr/bin/chromium] [--out docs/memory-view.png]
 """
 
 from __future__ import annotations

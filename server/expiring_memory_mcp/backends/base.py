@@ -114,6 +114,11 @@ class Backend(Protocol):
         """Tidy up what an interrupted process may have left. Runs once, after the startup sweep."""
         return
 
+    def expiries(self, query: Query) -> list[tuple[str, datetime | None]]:
+        """Each selected memory's type and expiry (None: permanent), soonest first: what a summary counts. This
+        default reads whole memories; a backend that can read just these two does better."""
+        return [(m.memory_type, m.expires_at) for m in self.find(query)]
+
     def swept_total(self) -> int | None:
         """Expired memories swept so far, if the backend counts them."""
         return None

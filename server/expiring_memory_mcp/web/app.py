@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,7 +28,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..errors import InvalidRequest, Unavailable
 from ..memories import MemoryService
 from ..memory_types import MEMORY_TYPES
-from ..models import MemoryRecord
 from . import views
 from .security import COOKIE, Access, host_allowed, same_origin
 
@@ -138,22 +138,31 @@ def build_view(config: ViewConfig) -> Starlette:
         status: int = 200,
     ) -> Response:
         filters = Filters.read(request.query_params if request.method == "GET" else await request.form())
-        everything, stats = await blocking(service.memories), await blocking(service.stats)
+        expiries, stats = await blocking(service.expiries), await blocking(service.stats)
         now = service.now()
-        chosen = views.select(everything, now, filters.show, filters.types)
-        listed = views.page(chosen, filters.page)
+        listed = views.page(views.count(expiries, now, filters.show, filters.types), filters.page)
+        after, within = views.SPANS[filters.show]
+        items = await blocking(
+            service.listing, filters.types or None, listed.offset + views.PAGE_SIZE, after=after, within=within
+        )
+        previews = {
+            key: await blocking(service.listing, None, views.PREVIEW, after=low, within=high)
+            for key, (low, high) in views.SPANS.items()
+            if key in {b.key for b in views.BUCKETS}
+        }
         done = request.query_params.get("done")
         if notice is None and request.method == "GET" and done in ACTIONS:
-            notice = outcome(done, request.query_params.get("id", ""), everything, zone)
+            notice = await outcome(done, request.query_params.get("id", ""), service, zone)
         if results is not None:
-            results = views.select(results, now, filters.show, filters.types)
+            results = views.shown(results, now, filters.show)
         context = {
             "now": now,
             "zone": zone,
             "stats": stats,
-            "timeline": views.timeline(everything, now),
-            "chart": views.chart(everything, now, zone),
+            "timeline": views.timeline(expiries, previews, now),
+            "chart": views.chart(expiries, now, zone),
             "listed": listed,
+            "items": items[listed.offset :],
             "filters": filters,
             "show_choices": views.SHOW,
             "type_choices": sorted({t.name for t in MEMORY_TYPES} | set(stats.by_type)),
@@ -162,11 +171,9 @@ def build_view(config: ViewConfig) -> Starlette:
             "notice": notice,
             "error": error,
             "csrf": access.csrf(cookie),
-            "tiers": {
-                t: service.policy.ttl_for(t).total_seconds() / 86400 for t in {m.memory_type for m in everything}
-            },
+            "tiers": {t: service.policy.ttl_for(t) / timedelta(days=1) for t, _ in expiries},
             "ago": views.ago,
-            "bucket": partial(views.bucket_of, now=now),
+            "bucket": lambda memory: views.bucket_of(memory.expires_at, now),
             "local": views.local,
             "actions": ACTIONS,
         }
@@ -212,9 +219,7 @@ def build_view(config: ViewConfig) -> Starlette:
         days = str(form.get("days", "")).strip()
         try:
             if form.get("confirmed") != "yes":
-                memory = next((m for m in await blocking(service.memories) if m.id == memory_id), None)
-                if memory is None:
-                    raise InvalidRequest("That memory is gone: it may have expired or been forgotten.")
+                memory = await blocking(service.get, memory_id)
                 context = {
                     "memory": memory,
                     "action": action,
@@ -223,7 +228,7 @@ def build_view(config: ViewConfig) -> Starlette:
                     "csrf": access.csrf(cookie),
                 }
                 context |= {"filters": Filters.read(form), "now": service.now(), "zone": zone, "local": views.local}
-                context["tier"] = service.policy.ttl_for(memory.memory_type).total_seconds() / 86400
+                context["tier"] = service.policy.ttl_for(memory.memory_type) / timedelta(days=1)
                 return TEMPLATES.TemplateResponse(request, "confirm.html", context)
             if action == "forget":
                 await blocking(service.forget, memory_id)
@@ -298,16 +303,18 @@ class Filters:
         return {k: v for k, v in values.items() if v not in ("", None, 1)}
 
 
-def outcome(action: str, memory_id: str, memories: list[MemoryRecord], zone: ZoneInfo) -> str:
+async def outcome(action: str, memory_id: str, service: MemoryService, zone: ZoneInfo) -> str:
     """What an action did, said once the page is back."""
     if action == "forget":
         return "Forgotten for good: it is gone from this page and from recall."
-    memory = next((m for m in memories if m.id == memory_id), None)
-    if memory is None:
+    try:
+        memory = await anyio.to_thread.run_sync(service.get, memory_id)
+    except InvalidRequest:
         return "Done."
     if memory.expires_at is None:
         return f"“{snippet(memory.content)}” is now permanent."
-    return f"Renewed “{snippet(memory.content)}”: it now expires {memory.expires_in} ({views.local(memory.expires_at, zone)})."
+    when = views.local(memory.expires_at, zone)
+    return f"Renewed “{snippet(memory.content)}”: it now expires {memory.expires_in} ({when})."
 
 
 def snippet(text: str, size: int = 60) -> str:

@@ -4,6 +4,7 @@ weeks, the filters, a page of the list, and times in words. Pure: no I/O, no Sta
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
@@ -36,10 +37,25 @@ SHOW = {"": "All memories", "temporary": "Temporary only", "permanent": "Permane
 }
 
 
-def bucket_of(memory: MemoryRecord, now: datetime) -> str:
-    if memory.expires_at is None:
+Expiry = tuple[str, datetime | None]  # a memory's type and expiry (None: permanent), as the service counts them
+# Longer than any temporary memory lasts (EXPIRING_MEMORY_MAX_TTL_DAYS is at most 36500): "after" it, only permanent.
+FOREVER = timedelta(days=36501)
+# What the list shows for each choice, as the service's listing asks it: (lasting more than, expiring within).
+SPANS: dict[str, tuple[timedelta | None, timedelta | None]] = {
+    "": (None, None),
+    "temporary": (None, FOREVER),
+    "permanent": (FOREVER, None),
+    "day": (None, timedelta(hours=24)),
+    "week": (timedelta(hours=24), timedelta(days=7)),
+    "month": (timedelta(days=7), timedelta(days=30)),
+    "later": (timedelta(days=30), FOREVER),
+}
+
+
+def bucket_of(expires_at: datetime | None, now: datetime) -> str:
+    if expires_at is None:
         return "permanent"
-    left = memory.expires_at - now
+    left = expires_at - now
     for bucket in BUCKETS:
         if bucket.until is not None and left <= bucket.until:
             return bucket.key
@@ -53,42 +69,50 @@ class TimelineRow:
     first: list[MemoryRecord]
 
 
-def timeline(memories: Sequence[MemoryRecord], now: datetime) -> list[TimelineRow]:
-    """Every bucket with how many memories it holds and the first few (the list is soonest expiry first)."""
-    found: dict[str, list[MemoryRecord]] = {b.key: [] for b in BUCKETS}
-    for memory in memories:
-        found[bucket_of(memory, now)].append(memory)
-    return [TimelineRow(b, len(found[b.key]), found[b.key][:PREVIEW]) for b in BUCKETS]
+def timeline(expiries: Sequence[Expiry], previews: dict[str, list[MemoryRecord]], now: datetime) -> list[TimelineRow]:
+    """Every bucket with how many memories it holds and the first few of them."""
+    counts = Counter(bucket_of(expiry, now) for _, expiry in expiries)
+    return [TimelineRow(b, counts[b.key], previews.get(b.key, [])) for b in BUCKETS]
 
 
-def select(memories: Sequence[MemoryRecord], now: datetime, show: str, types: Sequence[str]) -> list[MemoryRecord]:
-    """The memories the list shows: of these types (all if none), and this lifetime or bucket ('' for all)."""
+def count(expiries: Sequence[Expiry], now: datetime, show: str, types: Sequence[str]) -> int:
+    """How many memories the list shows: of these types (all if none), and this lifetime or bucket ('' for all)."""
     wanted = {t.strip().lower() for t in types if t.strip()}
-    chosen = [m for m in memories if not wanted or m.memory_type in wanted]
+    chosen = [expiry for kind, expiry in expiries if not wanted or kind in wanted]
     if show == "temporary":
-        return [m for m in chosen if m.expires_at is not None]
+        return sum(expiry is not None for expiry in chosen)
     if show in {b.key for b in BUCKETS}:
-        return [m for m in chosen if bucket_of(m, now) == show]
-    return chosen
+        return sum(bucket_of(expiry, now) == show for expiry in chosen)
+    return len(chosen)
+
+
+def shown(memories: Sequence[MemoryRecord], now: datetime, show: str) -> list[MemoryRecord]:
+    """The memories of this lifetime or bucket ('' for all): the search results under the list's filter."""
+    if show == "temporary":
+        return [m for m in memories if m.expires_at is not None]
+    if show in {b.key for b in BUCKETS}:
+        return [m for m in memories if bucket_of(m.expires_at, now) == show]
+    return list(memories)
 
 
 @dataclass(frozen=True)
 class Page:
-    items: list[MemoryRecord]
     number: int
     count: int  # pages in all, at least 1
     total: int
 
     @property
+    def offset(self) -> int:
+        return (self.number - 1) * PAGE_SIZE
+
+    @property
     def first_index(self) -> int:
-        return (self.number - 1) * PAGE_SIZE + 1 if self.total else 0
+        return self.offset + 1 if self.total else 0
 
 
-def page(memories: Sequence[MemoryRecord], number: int) -> Page:
-    count = max(1, math.ceil(len(memories) / PAGE_SIZE))
-    number = min(max(1, number), count)
-    start = (number - 1) * PAGE_SIZE
-    return Page(list(memories[start : start + PAGE_SIZE]), number, count, len(memories))
+def page(total: int, number: int) -> Page:
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    return Page(min(max(1, number), pages), pages, total)
 
 
 # -- the chart -------------------------------------------------------------------------------------------------------
@@ -117,13 +141,13 @@ class Chart:
     baseline: int = CHART_HEIGHT - CHART_BOTTOM
 
 
-def chart(memories: Sequence[MemoryRecord], now: datetime, zone: tzinfo) -> Chart:
+def chart(expiries: Sequence[Expiry], now: datetime, zone: tzinfo) -> Chart:
     """One bar per day for the coming four weeks: how many temporary memories expire that (local) day."""
     today = now.astimezone(zone).date()
     counts = [0] * CHART_DAYS
-    for memory in memories:
-        if memory.expires_at is not None:
-            offset = (memory.expires_at.astimezone(zone).date() - today).days
+    for _, expiry in expiries:
+        if expiry is not None:
+            offset = (expiry.astimezone(zone).date() - today).days
             if 0 <= offset < CHART_DAYS:
                 counts[offset] += 1
     peak = max(counts, default=0)
