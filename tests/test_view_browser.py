@@ -199,3 +199,38 @@ async def test_no_token_a_wrong_token_a_rebound_host_and_a_cross_origin_form_are
         await signed.evaluate("document.forms[0].submit()")
     assert "Cross-origin request refused" in await signed.content()
     assert len((await call(client, "recall", query="locker code"))["memories"]) == 1
+
+
+async def test_on_a_phone_the_page_fits_its_width_and_every_control_is_labelled(
+    client: Client, browser: Browser, link: str
+) -> None:
+    long = "A memory with a rather long unbroken word: " + "x" * 120
+    await call(client, "remember_temporary", content=long)
+    await call(client, "remember_permanent", content="Prefers tea over coffee")
+    context = await browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = await context.new_page()
+    await page.goto(link)
+    await expect(page.get_by_role("heading", name="What expires when")).to_be_visible()
+    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    unlabelled = await page.evaluate(
+        """[...document.querySelectorAll('input:not([type=hidden]), select')]
+             .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')).length"""
+    )
+    assert unlabelled == 0
+
+
+async def test_everything_can_be_done_from_the_keyboard(client: Client, browser: Browser, link: str) -> None:
+    memory = await call(client, "remember_temporary", content="Reading up on heat pumps")
+    page = await opened(browser, link)
+    seen = []
+    for _ in range(60):  # tab through the page until the memory's Forget button has the focus
+        await page.keyboard.press("Tab")
+        seen.append(await page.evaluate("document.activeElement.textContent.trim()"))
+        if await page.evaluate(f"document.activeElement.closest(\"li[data-id='{memory['id']}']\") !== null"):
+            if seen[-1].startswith("Forget"):
+                break
+    else:
+        pytest.fail(f"the Forget button was never reached: {seen}")
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("status")).to_contain_text("Forgotten for good")
+    assert seen[0] == "Skip to content"

@@ -112,3 +112,16 @@ async def test_on_serve_http_the_view_at_ui_shows_each_token_only_its_own_memori
     assert "4417" in alices and "9902" not in alices
     assert "9902" in bobs and "4417" not in bobs
     assert forged.status_code == 421
+
+
+@pytest.mark.slow
+async def test_serve_http_without_tokens_logs_a_link_to_the_view_and_serves_it_only_with_it(tmp_path: Path) -> None:
+    log = tmp_path / "stderr.log"
+    async with http_server(tmp_path, stderr=log) as url, Client(url) as client:
+        await call(client, "remember_permanent", content="Prefers window seats")
+        link = re.search(r"the memory view is at (http://\S+/ui/\?token=[\w-]+)", log.read_text())
+        assert link is not None, log.read_text()
+        async with httpx.AsyncClient() as http:
+            assert (await http.get(url.removesuffix("/mcp") + "/ui/")).status_code == 401
+            assert (await http.get(link[1])).status_code == 200
+            assert "Prefers window seats" in (await http.get(url.removesuffix("/mcp") + "/ui/")).text

@@ -4,7 +4,9 @@ two-column count path agreeing with whole memories read through Mem0."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -92,3 +94,28 @@ def test_the_embedded_stores_two_column_path_agrees_with_reading_whole_memories(
         query = service._query(now)
         assert backend.expiries(query) == Backend.expiries(backend, query)
         assert len(backend.expiries(query)) == 6
+
+
+def luminance(colour: str) -> float:
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(int(colour[i : i + 2], 16) / 255) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_every_text_colour_of_the_stylesheet_contrasts_at_least_4_5_to_1_in_light_and_dark() -> None:
+    css = (Path(views.__file__).parent / "static" / "view.css").read_text()
+    light, dark = (dict(re.findall(r"--([\w-]+): (#[0-9a-f]{6})", block)) for block in css.split("@media")[:2])
+    dark = light | dark
+    for palette in (light, dark):
+        for text in ("text", "muted", "accent", "danger"):
+            for ground in ("bg", "card"):
+                assert contrast(palette[text], palette[ground]) >= 4.5, (text, ground, palette)
+        assert contrast(palette["accent-text"], palette["accent"]) >= 4.5  # a button's label
+        assert contrast(palette["ok"], palette["ok-bg"]) >= 4.5  # the notice after an action
