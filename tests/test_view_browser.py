@@ -226,9 +226,9 @@ async def test_everything_can_be_done_from_the_keyboard(client: Client, browser:
     for _ in range(60):  # tab through the page until the memory's Forget button has the focus
         await page.keyboard.press("Tab")
         seen.append(await page.evaluate("document.activeElement.textContent.trim()"))
-        if await page.evaluate(f"document.activeElement.closest(\"li[data-id='{memory['id']}']\") !== null"):
-            if seen[-1].startswith("Forget"):
-                break
+        inside = await page.evaluate(f"document.activeElement.closest(\"li[data-id='{memory['id']}']\") !== null")
+        if inside and seen[-1].startswith("Forget"):
+            break
     else:
         pytest.fail(f"the Forget button was never reached: {seen}")
     await page.keyboard.press("Enter")
