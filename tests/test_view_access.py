@@ -176,3 +176,11 @@ def test_with_http_tokens_each_token_sees_only_its_own_users_memories(
         assert [m.id for m in service.for_user("bob").memories()] == [bobs.id]
     finally:
         service.close()
+
+
+def test_memory_text_is_shown_as_text_never_as_markup(view: Any, service: MemoryService) -> None:
+    service.remember('<script>alert("hi")</script> & <b>bold</b>', "session", None, permanent=False)
+    http, _ = signed_in(view)
+    page = http.get("/").text
+    assert "<script>alert" not in page and "<b>bold</b>" not in page
+    assert "&lt;script&gt;alert(&#34;hi&#34;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in page
