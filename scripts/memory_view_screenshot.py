@@ -59,7 +59,7 @@ def main() -> None:
             url, _ = open_view(service)
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=args.chromium)
-                page = browser.new_page(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
+                page = browser.new_page(viewport={"width": 1280, "height": 980}, device_scale_factor=1)
                 page.goto(url)
                 page.wait_for_selector("#timeline-title")
                 page.screenshot(path=str(args.out), full_page=False)
