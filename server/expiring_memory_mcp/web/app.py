@@ -42,7 +42,8 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",  # the sign-in link's token never leaves in a Referer (no-referrer would make Chromium send Origin: null)
+    # The sign-in link's token never leaves in a Referer; no-referrer would make Chromium send `Origin: null`.
+    "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",  # memories are not kept in the browser's cache
 }
@@ -137,7 +138,7 @@ def build_view(config: ViewConfig) -> Starlette:
         error: str | None = None,
         status: int = 200,
     ) -> Response:
-        filters = Filters.read(request.query_params if request.method == "GET" else await request.form())
+        filters = views.Filters.read(request.query_params if request.method == "GET" else await request.form())
         expiries, stats = await blocking(service.expiries), await blocking(service.stats)
         now = service.now()
         listed = views.page(views.count(expiries, now, filters.show, filters.types), filters.page)
@@ -204,7 +205,7 @@ def build_view(config: ViewConfig) -> Starlette:
         query = str(form.get("q", "")).strip()
         if not query:
             return await page(request, service, cookie)
-        filters = Filters.read(form)
+        filters = views.Filters.read(form)
         try:
             found = await blocking(service.recall, query, filters.types or None, SEARCH_LIMIT)
         except InvalidRequest as exc:
@@ -227,7 +228,12 @@ def build_view(config: ViewConfig) -> Starlette:
                     "days": days,
                     "csrf": access.csrf(cookie),
                 }
-                context |= {"filters": Filters.read(form), "now": service.now(), "zone": zone, "local": views.local}
+                context |= {
+                    "filters": views.Filters.read(form),
+                    "now": service.now(),
+                    "zone": zone,
+                    "local": views.local,
+                }
                 context["tier"] = service.policy.ttl_for(memory.memory_type) / timedelta(days=1)
                 return TEMPLATES.TemplateResponse(request, "confirm.html", context)
             if action == "forget":
@@ -235,13 +241,11 @@ def build_view(config: ViewConfig) -> Starlette:
             elif action == "permanent":
                 await blocking(service.renew, memory_id, None, None, True)
             else:
-                await blocking(service.renew, memory_id, parse_days(days), None, False)
+                await blocking(service.renew, memory_id, views.parse_days(days), None, False)
         except InvalidRequest as exc:
             return await page(request, service, cookie, error=str(exc), status=400)
-        target = (
-            f"{request.url_for('index')}?{urlencode({'done': action, 'id': memory_id, **Filters.read(form).query()})}"
-        )
-        return RedirectResponse(target, status_code=303)
+        back = urlencode({"done": action, "id": memory_id, **views.Filters.read(form).query()})  # ids, never text
+        return RedirectResponse(f"{request.url_for('index')}?{back}", status_code=303)
 
     async def health(request: Request) -> Response:
         return JSONResponse({"view": NAME, "key": config.key})
@@ -271,38 +275,6 @@ def cookie_path(request: Request) -> str:
     return request.scope.get("root_path", "") or "/"
 
 
-def parse_days(text: str) -> float | None:
-    """The chosen number of days, or None for the type's own lifetime."""
-    if not text:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        raise InvalidRequest(f"{text[:20]!r} is not a number of days; give for example 7 or 0.5.") from None
-
-
-@dataclass(frozen=True)
-class Filters:
-    show: str
-    types: list[str]
-    page: int
-
-    @classmethod
-    def read(cls, params: Any) -> Filters:
-        show = str(params.get("show", ""))
-        types = [str(t) for t in params.getlist("type") if str(t).strip()]
-        try:
-            number = int(str(params.get("page", "1")))
-        except ValueError:
-            number = 1
-        return cls(show if show in views.SHOW else "", types, number)
-
-    def query(self, **change: Any) -> dict[str, Any]:
-        """These filters as query parameters (never memory text), with some changed: for links and redirects."""
-        values = {"show": self.show, "type": self.types[0] if self.types else "", "page": self.page} | change
-        return {k: v for k, v in values.items() if v not in ("", None, 1)}
-
-
 async def outcome(action: str, memory_id: str, service: MemoryService, zone: ZoneInfo) -> str:
     """What an action did, said once the page is back."""
     if action == "forget":
@@ -312,13 +284,9 @@ async def outcome(action: str, memory_id: str, service: MemoryService, zone: Zon
     except InvalidRequest:
         return "Done."
     if memory.expires_at is None:
-        return f"“{snippet(memory.content)}” is now permanent."
+        return f"“{views.snippet(memory.content)}” is now permanent."
     when = views.local(memory.expires_at, zone)
-    return f"Renewed “{snippet(memory.content)}”: it now expires {memory.expires_in} ({when})."
-
-
-def snippet(text: str, size: int = 60) -> str:
-    return text if len(text) <= size else text[: size - 1].rstrip() + "…"
+    return f"Renewed “{views.snippet(memory.content)}”: it now expires {memory.expires_in} ({when})."
 
 
 def health_key(token: str) -> str:

@@ -8,7 +8,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
+from typing import Any
 
+from ..errors import InvalidRequest
 from ..models import MemoryRecord
 
 PAGE_SIZE = 50
@@ -115,6 +117,41 @@ def page(total: int, number: int) -> Page:
     return Page(min(max(1, number), pages), pages, total)
 
 
+# -- what the request asks ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    show: str
+    types: list[str]
+    page: int
+
+    @classmethod
+    def read(cls, params: Any) -> Filters:
+        show = str(params.get("show", ""))
+        types = [str(t) for t in params.getlist("type") if str(t).strip()]
+        try:
+            number = int(str(params.get("page", "1")))
+        except ValueError:
+            number = 1
+        return cls(show if show in SHOW else "", types, number)
+
+    def query(self, **change: Any) -> dict[str, Any]:
+        """These filters as query parameters (never memory text), with some changed: for links and redirects."""
+        values = {"show": self.show, "type": self.types[0] if self.types else "", "page": self.page} | change
+        return {k: v for k, v in values.items() if v not in ("", None, 1)}
+
+
+def parse_days(text: str) -> float | None:
+    """The chosen number of days, or None for the type's own lifetime."""
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise InvalidRequest(f"{text[:20]!r} is not a number of days; give for example 7 or 0.5.") from None
+
+
 # -- the chart -------------------------------------------------------------------------------------------------------
 
 CHART_WIDTH, CHART_HEIGHT, CHART_TOP, CHART_BOTTOM = 700, 180, 14, 28
@@ -176,7 +213,7 @@ def chart(expiries: Sequence[Expiry], now: datetime, zone: tzinfo) -> Chart:
     return Chart(bars, peak, weeks)
 
 
-# -- times in words --------------------------------------------------------------------------------------------------
+# -- times and text in words -----------------------------------------------------------------------------------------
 
 
 def ago(moment: datetime | None, now: datetime) -> str:
@@ -198,3 +235,7 @@ def local(moment: datetime | None, zone: tzinfo) -> str:
 
 def plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
+
+
+def snippet(text: str, size: int = 60) -> str:
+    return text if len(text) <= size else text[: size - 1].rstrip() + "…"
