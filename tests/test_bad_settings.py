@@ -137,6 +137,7 @@ COMMAND_ARGS = {
     "secrets": ["secrets", "scan"],
     "forgotten": ["forgotten"],
     "insights": ["insights"],
+    "ui": ["ui"],
 }
 MODES = {"stdio": [], "serve": ["serve"], "serve --http": ["serve", "--http"], **COMMAND_ARGS}
 

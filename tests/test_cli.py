@@ -144,4 +144,4 @@ async def test_serve_is_the_same_as_no_command(tmp_path: Path) -> None:
     with anyio.fail_after(120):
         async with Client(params) as client:
             tools = (await client.list_tools()).tools
-    assert len(tools) == 6
+    assert len(tools) == 7

@@ -118,7 +118,7 @@ async def test_a_forged_host_header_gets_421_even_with_a_good_token(server_url: 
 
 async def test_a_full_tool_round_trip_over_http(server_url: str) -> None:
     async with as_user(server_url, ALICE) as alice:
-        assert len((await alice.list_tools()).tools) == 6
+        assert len((await alice.list_tools()).tools) == 7
         stored = await call(alice, "remember_temporary", content="Reviewing the Q3 budget draft", memory_type="session")
         assert stored["expires_in"] == "in 7 days"
         assert [m["content"] for m in (await call(alice, "recall", query="budget"))["memories"]] == [stored["content"]]

@@ -119,6 +119,7 @@ TOOL_ARGUMENTS: dict[str, dict[str, Any]] = {  # valid arguments for each tool; 
     "expiring_soon": {"within_days": 30},
     "renew_memory": {"memory_id": "{id}", "expires_in_days": 14},
     "forget": {"memory_id": "{id}"},
+    "open_memory_view": {},
 }
 LAST = ("renew_memory", "forget")
 

@@ -43,7 +43,7 @@ async def test_a_client_that_leaves_right_after_tools_list_gets_a_quiet_exit_wit
     data_dir, stderr = tmp_path / "data", tmp_path / "stderr.log"
     async with RawServer.running(server_env(tmp_path, data_dir), stderr) as server:
         listed = await server.request("tools/list", {})
-        assert listed is not None and len(listed["result"]["tools"]) == 6
+        assert listed is not None and len(listed["result"]["tools"]) == 7
     # `running` closed stdin and waited for the process: it ended while the store was still opening
     assert server.process.returncode == 0
     log = stderr.read_text()

@@ -60,7 +60,7 @@ async def test_every_stdout_line_is_json_rpc_and_a_tool_call_round_trips(tmp_pat
     for line in lines:
         assert json.loads(line)["jsonrpc"] == "2.0", line
     assert responses[1]["result"]["serverInfo"]["name"] == "expiring-memory"
-    assert len(responses[2]["result"]["tools"]) == 6
+    assert len(responses[2]["result"]["tools"]) == 7
     assert responses[3]["result"]["structuredContent"]["content"] == "Prefers tea over coffee"
     recalled = responses[4]["result"]["structuredContent"]["memories"]
     assert [m["content"] for m in recalled] == ["Prefers tea over coffee"]
@@ -112,7 +112,7 @@ async def test_python_dash_m_serves_the_same_tools(tmp_path: Path) -> None:
     with anyio.fail_after(120):
         async with Client(params) as client:
             tools = (await client.list_tools()).tools
-    assert len(tools) == 6
+    assert len(tools) == 7
 
 
 def test_importing_the_server_does_not_import_mem0_the_embedder_or_the_cli() -> None:

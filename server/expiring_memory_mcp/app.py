@@ -1,4 +1,4 @@
-"""The MCP server: six tools over the memory service. Nothing heavy is imported here, so tools/list is instant."""
+"""The MCP server: seven tools over the memory service. Nothing heavy is imported here, so tools/list is instant."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
 from mcp.server import MCPServer
+from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.provider import TokenVerifier
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import Context
@@ -22,7 +23,7 @@ from .arguments import explain, unknown
 from .errors import InvalidRequest, Unavailable
 from .memories import MemoryService
 from .memory_types import DEFAULT_TEMPORARY_DAYS, PERMANENT_TYPES, TEMPORARY_TYPES
-from .models import Deleted, MemoryList, MemoryRecord, RecallResult, RememberedMemory
+from .models import Deleted, MemoryList, MemoryRecord, MemoryViewLink, RecallResult, RememberedMemory
 from .notifications import NotifyingServer
 from .prompts import register_prompts
 from .resources import caller, register_resources
@@ -176,6 +177,19 @@ async def renew_memory(
     return await _call(service.renew, memory_id, expires_in_days, expires_at, permanent)
 
 
+async def open_memory_view(ctx: Ctx) -> MemoryViewLink:
+    """Start, or reuse, a private web page on this computer where the user can see, search, renew and forget what you remember, and return its link; use it when the user asks to see, browse or manage their memories."""
+    if get_access_token() is not None:
+        raise ToolError(
+            "Over HTTP the memory view is served at /ui on this same server: tell the user to open that address in a "
+            "browser and sign in with their access token."
+        )
+    from .web.launch import open_view  # Starlette, Jinja2 and uvicorn load only when a view is asked for
+
+    url, running = await _call(open_view, _service(ctx))
+    return MemoryViewLink(url=url, already_running=running)
+
+
 def instructions(settings: Settings) -> str:
     return (
         "A long-term memory about the user that cleans itself up. "
@@ -249,6 +263,13 @@ TOOLS: list[tuple[Callable[..., Any], str, ToolAnnotations]] = [
         renew_memory,
         "Renew a memory",
         ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=False),
+    ),
+    # Not read-only: it starts a local web server (a loopback port and a small file in the data dir), though it
+    # changes no memory itself; idempotent: asked again, it hands out the view already running.
+    (
+        open_memory_view,
+        "Open the memory view",
+        ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False),
     ),
 ]
 

@@ -71,8 +71,8 @@ class MemoryService:
         """The same engine, another user's memories (each HTTP token maps to one)."""
         return MemoryService(self._engine, user_id)
 
-    def clock_now(self) -> datetime:
-        """The engine's time (the injected clock)."""
+    def now(self) -> datetime:
+        """The engine's clock: the instant every operation reads expiry against."""
         return self._engine.clock.now()
 
     def start_loading(self) -> threading.Thread:
@@ -134,6 +134,29 @@ class MemoryService:
         with self._engine.session() as (backend, now):
             return [record(m, now) for m in self._all(backend, now, memory_types, limit)]
 
+    def expiries(self) -> list[tuple[str, datetime | None]]:
+        """Every live memory's type and expiry (None: permanent), soonest first: what the memory view counts, with
+        no memory text read."""
+        with self._engine.session() as (backend, now):
+            return backend.expiries(self._query(now))
+
+    def listing(
+        self,
+        memory_types: list[str] | None,
+        limit: int,
+        *,
+        after: timedelta | None = None,
+        within: timedelta | None = None,
+    ) -> list[MemoryRecord]:
+        """A page of the memory view: live memories that last more than `after` from now (permanent ones included)
+        and, with `within`, only temporary ones that expire within it; soonest expiry first, at most `limit`."""
+        with self._engine.session() as (backend, now):
+            expiring_by = None if within is None else now + within
+            found = backend.find(
+                self._query(now + (after or timedelta(0)), memory_types, expiring_by=expiring_by, limit=limit)
+            )
+            return [record(m, now) for m in found[:limit]]
+
     def _all(
         self, backend: Backend, now: datetime, memory_types: list[str] | None = None, limit: int | None = None
     ) -> list[StoredMemory]:
@@ -152,8 +175,8 @@ class MemoryService:
     def stats(self) -> MemoryStats:
         """Live memories by type and lifetime, what expires within 24 hours, 7 and 30 days, swept so far, size."""
         with self._engine.session() as (backend, now):
-            found = self._all(backend, now)
-            expiries = [m.expires_at for m in found if m.expires_at]
+            found = backend.expiries(self._query(now))  # two columns, not every memory's text
+            expiries = [expiry for _, expiry in found if expiry]
             windows = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
             return MemoryStats(
                 user_id=self.user_id,
@@ -162,7 +185,7 @@ class MemoryService:
                 live=len(found),
                 permanent=len(found) - len(expiries),
                 temporary=len(expiries),
-                by_type=dict(sorted(Counter(m.memory_type for m in found).items())),
+                by_type=dict(sorted(Counter(kind for kind, _ in found).items())),
                 expiring={name: sum(e - now <= span for e in expiries) for name, span in windows.items()},
                 swept_total=backend.swept_total(),
                 database_bytes=backend.size_bytes(),

@@ -130,3 +130,8 @@ class Insights(BaseModel):
     since: Instant = Field(description="The start of the ledger window the figures cover.")
     window_days: float
     types: list[TypeInsight]
+
+
+class MemoryViewLink(BaseModel):
+    url: str = Field(description="The private link to the memory view on this computer; it signs the user in.")
+    already_running: bool = Field(description="True if a view was already running and is reused.")

@@ -1,26 +1,28 @@
 """Serving over MCP streamable HTTP: bearer tokens from the settings, each mapped to a user; DNS-rebinding
-protection; no tokens only on a loopback address."""
+protection; no tokens only on a loopback address. The memory view is served beside it, at /ui."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import logging
-from functools import partial
 
 import anyio
+import uvicorn
 from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import AnyHttpUrl
+from starlette.routing import Mount
 
 from .app import build_server
 from .memories import MemoryService
 from .settings import Settings
+from .web import security as web_security
+from .web.launch import prepare
 
 logger = logging.getLogger(__name__)
-LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+is_loopback, netloc = web_security.is_loopback, web_security.netloc
 
 
 class StaticTokens:
@@ -38,32 +40,19 @@ class StaticTokens:
         return AccessToken(token=token, client_id=user, scopes=[]) if user else None
 
 
-def is_loopback(host: str) -> bool:
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def netloc(host: str, port: int) -> str:
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"  # an IPv6 address goes in brackets
+def allowed_hosts(settings: Settings, host: str, port: int) -> list[str]:
+    """Host headers: the bound address and loopback names (any port), plus those configured."""
+    return [netloc(host, port), "127.0.0.1:*", "localhost:*", "[::1]:*", *settings.allowed_hosts]
 
 
 def security(settings: Settings, host: str, port: int) -> TransportSecuritySettings:
-    """Host headers: the bound address and loopback names (any port), plus those configured."""
-    hosts = [netloc(host, port), "127.0.0.1:*", "localhost:*", "[::1]:*", *settings.allowed_hosts]
+    hosts = allowed_hosts(settings, host, port)
     origins = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*", *settings.allowed_origins]
     return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins)
 
 
 def check_binding(settings: Settings, host: str) -> None:
-    if not settings.http_tokens and not is_loopback(host):
-        raise ValueError(
-            f"refusing to serve memories on {host} without authentication: set EXPIRING_MEMORY_HTTP_TOKENS to a JSON "
-            'object such as {"<long random token>": "<user id>"}, or bind to 127.0.0.1'
-        )
+    web_security.check_binding(settings.http_tokens, host)
 
 
 def serve_http(service: MemoryService, settings: Settings, host: str, port: int) -> None:
@@ -84,14 +73,21 @@ def serve_http(service: MemoryService, settings: Settings, host: str, port: int)
         else None
     )
     server = build_server(service, settings, token_verifier=verifier, auth=auth)
+    app = server.streamable_http_app(host=host, transport_security=security(settings, host, port))
+    view = prepare(service, host, port, allowed_hosts(settings, host, port))
+    app.router.routes.append(Mount("/ui", view.app))
     users = sorted(set(settings.http_tokens.values()))
     logger.info(
         "serving MCP over streamable HTTP at %s/mcp for %s",
         url,
         f"{len(users)} user(s) by bearer token" if users else f"user {settings.user_id!r}, loopback only, no token",
     )
-    anyio.run(
-        partial(
-            server.run_streamable_http_async, host=host, port=port, transport_security=security(settings, host, port)
-        )
+    view_url = view.url.replace("/?", "/ui/?") if "?" in view.url else f"{view.url}ui/"
+    logger.info(
+        "the memory view is at %s%s",
+        view_url,
+        " (sign in with your bearer token, or open it with ?token=<your token> once)" if users else "",
     )
+    # uvicorn as the SDK runs it, without the access log: the view's sign-in address carries a token.
+    config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower(), access_log=False)
+    anyio.run(uvicorn.Server(config).serve)

@@ -1,4 +1,4 @@
-"""The six tools as a whole, through a real in-memory MCP session on the real stack (Mem0 with the bundled embedder)
+"""The seven tools as a whole, through a real in-memory MCP session on the real stack (Mem0 with the bundled embedder)
 on the embedded SQLite store and again on pgvector (tools/conftest.py): how they are listed and introduced, whose
 memories they see, and which clock they start from. Each tool group has its own test_tools_*.py."""
 
@@ -15,7 +15,7 @@ from support import call, call_error, contents, serving
 pytestmark = pytest.mark.anyio
 
 
-async def test_the_six_tools_are_listed_with_their_annotations_and_output_schemas(client: Client) -> None:
+async def test_the_seven_tools_are_listed_with_their_annotations_and_output_schemas(client: Client) -> None:
     tools = {t.name: t for t in (await client.list_tools()).tools}
     assert set(tools) == {
         "remember_temporary",
@@ -24,7 +24,15 @@ async def test_the_six_tools_are_listed_with_their_annotations_and_output_schema
         "expiring_soon",
         "forget",
         "renew_memory",
+        "open_memory_view",
     }
+    view = tools["open_memory_view"].annotations  # it starts a local server, and changes no memory
+    assert (view.read_only_hint, view.destructive_hint, view.idempotent_hint, view.open_world_hint) == (
+        False,
+        False,
+        True,
+        False,
+    )
     assert tools["recall"].annotations.read_only_hint is True
     assert tools["expiring_soon"].annotations.read_only_hint is True
     assert tools["forget"].annotations.destructive_hint is True

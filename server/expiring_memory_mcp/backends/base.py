@@ -151,6 +151,11 @@ class Backend(Protocol):
         """Record that the one-time task `name` has run on this store."""
         return
 
+    def expiries(self, query: Query) -> list[tuple[str, datetime | None]]:
+        """Each selected memory's type and expiry (None: permanent), soonest first: what a summary counts. This
+        default reads whole memories; a backend that can read just these two does better."""
+        return [(m.memory_type, m.expires_at) for m in self.find(query)]
+
     def swept_total(self) -> int | None:
         """Expired memories swept so far, if the backend counts them."""
         return None

@@ -124,6 +124,21 @@ def do_stats(args: argparse.Namespace, service: MemoryService, view: View) -> No
     view.grid(f"Memories of {stats.user_id!r} in {stats.location} ({stats.backend} backend)", rows)
 
 
+def do_ui(args: argparse.Namespace, service: MemoryService, view: View) -> None:  # pragma: no cover - a subprocess
+    """Serves the memory view until Ctrl-C, after printing its link."""
+    from ..web.launch import serve_foreground  # Starlette, Jinja2 and uvicorn: only for this command
+
+    def announce(url: str) -> None:
+        view.line(f"Your memory view: {url}")
+        view.line("Open it in a browser on this computer; Ctrl-C stops it.")
+        view.out.flush()
+
+    try:
+        serve_foreground(service, args.host, args.port, announce)
+    except ValueError as exc:  # binding beyond loopback without tokens
+        raise InvalidRequest(str(exc)) from None
+
+
 HANDLERS: dict[str, Handler] = {
     "remember": do_remember,
     "recall": do_recall,
@@ -139,4 +154,5 @@ HANDLERS: dict[str, Handler] = {
     "forgotten": do_forgotten,
     "insights": do_insights,
     "secrets": do_secrets,
+    "ui": do_ui,
 }

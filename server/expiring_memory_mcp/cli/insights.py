@@ -13,7 +13,7 @@ from .views import View, count
 
 def do_forgotten(args: argparse.Namespace, service: MemoryService, view: View) -> None:
     """Shows what went since --since (default: the whole ledger), oldest first."""
-    since = None if args.since is None else service.clock_now() - args.since
+    since = None if args.since is None else service.now() - args.since
     found = service.forgotten(since)
     if view.as_json:
         view.json(found.model_dump(mode="json"))

@@ -85,6 +85,13 @@ def positive_int(text: str) -> int:
     return int(text)
 
 
+def port_number(text: str) -> int:
+    """A TCP port, 1 to 65535."""
+    if not text.strip().isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1 to 65535)")
+    return int(text)
+
+
 # -- commands ---------------------------------------------------------------------------------------
 
 
@@ -192,6 +199,15 @@ def build_parser() -> argparse.ArgumentParser:
     secrets.add_argument(
         "--redact", action="store_true", help="rewrite each with placeholders, leaving no copy of the secret"
     )
+    ui = commands.add_parser(
+        "ui",
+        help="see and steer your memory in a browser: serves a private page and prints its link (Ctrl-C stops it)",
+        description="Serve the memory view (what expires when, search, renew, forget) and print a link with a "
+        "one-time sign-in token. Loopback only, unless EXPIRING_MEMORY_HTTP_TOKENS is set.",
+    )
+    ui.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    ui.add_argument("--port", type=port_number, default=8766, help="port to bind (default 8766)")
+    ui.set_defaults(json=False)  # it prints a link for people, not JSON
     return root
 
 

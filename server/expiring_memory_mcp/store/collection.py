@@ -68,6 +68,19 @@ class Collection:
             check_model(self._db, self._cache.model, self.collection_name)
             yield
 
+    def expiries(self, filters: Mapping[str, Any] | None = None) -> list[tuple[str | None, float | None]]:
+        """Each row's memory type and expiry (epoch seconds; None: permanent) that passes the filters, soonest expiry
+        first: what a summary counts, from the indexed columns alone, no payload read."""
+        where = Where()
+        condition = where.build(filters)
+        with self._lock, self._file.read():
+            rows = self._db.execute(
+                f"SELECT memory_type, expires_at FROM vectors WHERE collection = ? AND {condition}"
+                " ORDER BY expires_at IS NULL, expires_at, rowid",
+                (self.collection_name, *where.params),
+            ).fetchall()
+        return [(kind, expiry) for kind, expiry in rows]
+
     def use_embedder(self, name: str, encode: Callable[[list[str]], np.ndarray]) -> int:
         """Record which model writes this collection's vectors; if another one wrote them, embed every memory again
         with `encode`, in one transaction, so vectors of two models never mix. Returns how many were re-embedded."""

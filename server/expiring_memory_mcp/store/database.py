@@ -36,6 +36,9 @@ CREATE INDEX IF NOT EXISTS vectors_filter ON vectors (collection, user_id, memor
 CREATE INDEX IF NOT EXISTS vectors_expiry ON vectors (collection, expires_at) WHERE expires_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS vectors_rev ON vectors (collection, rev);
 CREATE INDEX IF NOT EXISTS vectors_dedup ON vectors (collection, user_id, json_extract(payload, '$.dedup_key'));
+-- A user's memories in listing order (soonest expiry first, permanent last), with their type: a limited listing
+-- reads only its rows, and the memory view's counts read this index alone.
+CREATE INDEX IF NOT EXISTS vectors_listing ON vectors (collection, user_id, expires_at IS NULL, expires_at, memory_type);
 """
 
 

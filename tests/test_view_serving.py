@@ -1,0 +1,127 @@
+"""How the memory view is served: the open_memory_view tool through MCP (one view per data dir, reused by a second
+server and stopped with its process), `expiring-memory-mcp ui` as a process, and /ui on `serve --http`, where each
+bearer token sees only its own user's memories."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+from mcp import Client, StdioServerParameters
+
+from expiring_memory_mcp.settings import Settings
+from support import SCRIPT, call, server_env, serving
+from test_http import ALICE, BOB, as_user, free_port, http_server
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_open_memory_view_returns_a_link_that_signs_in_and_a_second_server_reuses_it(
+    client: Client, settings: Settings, clock: Any, embedder: Any
+) -> None:
+    await call(client, "remember_permanent", content="Prefers tea over coffee")
+    first = await call(client, "open_memory_view")
+    assert first["url"].startswith("http://127.0.0.1:") and "?token=" in first["url"]
+    assert first["already_running"] is False
+    async with serving(settings, clock, embedder) as other:
+        second = await call(other, "open_memory_view")
+    assert second == {"url": first["url"], "already_running": True}
+    assert (await call(client, "open_memory_view"))["url"] == first["url"]
+    state = settings.data_dir / "memory-view.json"
+    assert state.stat().st_mode & 0o777 == 0o600
+    async with httpx.AsyncClient(follow_redirects=True) as browser:
+        await browser.get(first["url"])
+        page = await browser.get(first["url"].partition("?")[0])
+    assert page.status_code == 200 and "Prefers tea over coffee" in page.text
+
+
+async def test_a_stale_view_file_is_not_trusted(client: Client, settings: Settings) -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    stale = {"url": "http://127.0.0.1:1/?token=old", "port": 1, "key": "old", "user": "alice"}
+    (settings.data_dir / "memory-view.json").write_text(json.dumps(stale))
+    opened = await call(client, "open_memory_view")
+    assert opened["already_running"] is False and opened["url"] != stale["url"]
+
+
+@pytest.mark.slow
+async def test_the_view_a_stdio_server_started_stops_when_the_server_exits(tmp_path: Path) -> None:
+    params = StdioServerParameters(command=SCRIPT, args=["serve"], env=server_env(tmp_path, tmp_path / "data"))
+    with anyio.fail_after(120):
+        async with Client(params) as client:
+            url = (await call(client, "open_memory_view"))["url"]
+            async with httpx.AsyncClient() as http:
+                assert (await http.get(url)).status_code == 200
+    with anyio.fail_after(30):
+        async with httpx.AsyncClient() as http:
+            with pytest.raises(httpx.TransportError):
+                await http.get(url)
+
+
+@pytest.mark.slow
+def test_the_ui_command_prints_a_token_link_and_serves_only_with_it(tmp_path: Path) -> None:
+    port = free_port()
+    env = server_env(tmp_path, tmp_path / "data")
+    command = [SCRIPT, "ui", "--port", str(port)]
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        try:
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            link = re.search(r"http://127\.0\.0\.1:(\d+)/\?token=[\w-]{40,}", line)
+            assert link is not None and int(link[1]) == port, line
+            with httpx.Client() as http:
+                assert http.get(f"http://127.0.0.1:{port}/").status_code == 401
+                assert http.get(link[0]).status_code == 200
+                assert http.get(f"http://127.0.0.1:{port}/").status_code == 200  # the cookie
+        finally:
+            process.terminate()
+            process.communicate(timeout=30)
+
+
+@pytest.mark.slow
+def test_the_ui_command_refuses_to_bind_beyond_loopback_without_tokens(tmp_path: Path) -> None:
+    env = server_env(tmp_path, tmp_path / "data")
+    command = [SCRIPT, "ui", "--host", "0.0.0.0"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1 and done.stdout == ""
+    assert "refusing to serve memories on 0.0.0.0 without authentication" in done.stderr
+
+
+@pytest.mark.slow
+async def test_on_serve_http_the_view_at_ui_shows_each_token_only_its_own_memories(tmp_path: Path) -> None:
+    tokens = json.dumps({ALICE: "alice", BOB: "bob"})
+    async with http_server(tmp_path, EXPIRING_MEMORY_HTTP_TOKENS=tokens) as url:
+        async with as_user(url, ALICE) as alice, as_user(url, BOB) as bob:
+            await call(alice, "remember_permanent", content="Alice's locker code is 4417", memory_type="account")
+            await call(bob, "remember_permanent", content="Bob's locker code is 9902", memory_type="account")
+            refused = await alice.call_tool("open_memory_view", {})
+            assert refused.is_error and "/ui" in refused.content[0].text
+        ui = url.removesuffix("/mcp") + "/ui/"
+        async with httpx.AsyncClient() as nobody, httpx.AsyncClient() as as_alice, httpx.AsyncClient() as as_bob:
+            assert (await nobody.get(ui)).status_code == 401
+            assert (await nobody.get(ui, params={"token": ALICE + "x"})).status_code == 401
+            assert (await as_alice.get(ui, params={"token": ALICE})).status_code == 200
+            assert (await as_bob.post(ui + "signin", data={"token": BOB})).status_code == 200
+            alices, bobs = (await as_alice.get(ui)).text, (await as_bob.get(ui)).text
+            forged = await as_alice.get(ui, headers={"Host": "attacker.example"})
+    assert "4417" in alices and "9902" not in alices
+    assert "9902" in bobs and "4417" not in bobs
+    assert forged.status_code == 421
+
+
+@pytest.mark.slow
+async def test_serve_http_without_tokens_logs_a_link_to_the_view_and_serves_it_only_with_it(tmp_path: Path) -> None:
+    log = tmp_path / "stderr.log"
+    async with http_server(tmp_path, stderr=log) as url, Client(url) as client:
+        await call(client, "remember_permanent", content="Prefers window seats")
+        link = re.search(r"the memory view is at (http://\S+/ui/\?token=[\w-]+)", log.read_text())
+        assert link is not None, log.read_text()
+        async with httpx.AsyncClient() as http:
+            assert (await http.get(url.removesuffix("/mcp") + "/ui/")).status_code == 401
+            assert (await http.get(link[1])).status_code == 200
+            assert "Prefers window seats" in (await http.get(url.removesuffix("/mcp") + "/ui/")).text
