@@ -128,6 +128,13 @@ async def test_recalls_and_renewals_are_counted_off_the_memory(client: Client, c
     assert "recall_count" not in json.dumps(shown)  # nothing of it in the memory the model sees
 
 
+async def test_one_user_never_learns_how_another_users_memory_was_used(client: Client, service: MemoryService) -> None:
+    sushi = await call(client, "remember_temporary", content=SUSHI, memory_type="chat")
+    await recall_one(client, "sushi table Friday")
+    assert service.usage([sushi["id"]])[sushi["id"]].recall_count == 1
+    assert service.for_user("bob").usage([sushi["id"]])[sushi["id"]].recall_count == 0
+
+
 # -- the ledger ----------------------------------------------------------------------------------------------------
 
 
