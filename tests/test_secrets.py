@@ -20,8 +20,8 @@ from mcp import Client
 
 from cli_script import cli_env, jsonl, ok, script
 from expiring_memory_mcp import cli, credentials
-from expiring_memory_mcp.app import instructions
 from expiring_memory_mcp.backends import open_backend
+from expiring_memory_mcp.instructions import instructions
 from expiring_memory_mcp.settings import Settings
 from raw_stdio import RawServer
 from support import PgDatabase, call, call_error, server_env, serving, sqlite
