@@ -1,7 +1,8 @@
 """Precision and recall of secret detection per class, and false positives on ordinary memories.
 
-`python -m bench.secrets` reads bench/data/secrets/ (written by `python -m bench.secrets_corpus`), runs
-`credentials.find` on every entry and writes bench/SECRETS.md. A true secret counts as found when none of it is left
+`python -m bench.secrets` reads bench/data/secrets/ (secrets.jsonl and ordinary.jsonl written by
+`python -m bench.secrets_corpus`, held_out.jsonl and blind/ by hand), runs `credentials.find` on every entry and writes
+bench/SECRETS.md. A true secret counts as found when none of it is left
 in the redacted text; a finding counts as right when it covers part of a true secret. Detection time is per entry,
 after the first call (which imports detect-secrets and stdnum, timed separately).
 """
@@ -14,6 +15,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from expiring_memory_mcp import credentials
 
@@ -37,14 +39,35 @@ def load(name: str) -> list[dict[str, str]]:
     return [json.loads(line) for line in (DATA / name).read_text().splitlines() if line.strip()]
 
 
+def blind(half: Literal["dev", "test"] | None = None) -> list[dict[str, str]]:
+    """The blind set (bench/data/secrets/blind/, written by someone who never saw the detector): whole, or one half.
+
+    The halves are fixed: within each class of secrets and each group of ordinary memories, in file order, the 1st,
+    3rd, 5th... row is "dev" (looked at while improving the detector) and the 2nd, 4th... is "test" (not looked at
+    until the detector was final)."""
+    rows = load("blind/secrets.jsonl") + load("blind/ordinary.jsonl")
+    if half is None:
+        return rows
+    seen: dict[str, int] = defaultdict(int)
+    chosen = []
+    for row in rows:
+        label = row.get("class") or row["group"]
+        if (seen[label] % 2 == 0) == (half == "dev"):
+            chosen.append(row)
+        seen[label] += 1
+    return chosen
+
+
 def _covers(finding: credentials.Finding, text: str, secret: str) -> bool:
     start = text.find(secret)
     return start >= 0 and finding.start < start + len(secret) and finding.end > start
 
 
-def evaluate(names: tuple[str, ...] = ("secrets.jsonl", "ordinary.jsonl")) -> Result:
-    """The generated corpus by default; ("held_out.jsonl",) for the hand-written set."""
-    rows = [row for name in names for row in load(name)]
+def evaluate(
+    names: tuple[str, ...] = ("secrets.jsonl", "ordinary.jsonl"), rows: list[dict[str, str]] | None = None
+) -> Result:
+    """The generated corpus by default; ("held_out.jsonl",) for the hand-written set; or the rows given."""
+    rows = [row for name in names for row in load(name)] if rows is None else rows
     secrets, ordinary = [r for r in rows if "secret" in r], [r for r in rows if "secret" not in r]
     started = time.perf_counter()
     credentials.find("warm up")
@@ -164,7 +187,8 @@ detector had been tuned on the generated corpus above (whose near-misses and tem
 detector, so its figures are optimistic). Its first run found 35 of 40 secrets (0.875) and flagged none of the 60
 ordinary memories. Two misses were format gaps and were then fixed (an `AWS_SECRET_ACCESS_KEY=` variable name, and a
 URL with a password but no user name); three remain, and are what a pattern cannot know: a password stated in passing
-("it is still ..."), a Wi-Fi key called "key", and "login dana / ...". The figures below are after the fix.
+("it is still ..."), a Wi-Fi key called "key", and "login dana / ...". The last is found since the blind set's work
+(the "user / password" finder of credentials_stated.py). The figures below are the current ones.
 """
 
 
@@ -182,10 +206,65 @@ def held_out_section(result: Result) -> str:
     )
 
 
+BLIND_NOTE = """## Blind set: written by someone who never saw the detector
+
+`bench/data/secrets/blind/`: 305 secrets and 676 ordinary memories written by an author who never saw the detector.
+Before any change the detector found 275 of 305 (0.902) and flagged 7 of 676 (1.04%). The set is split in fixed halves
+(`bench.secrets.blind`: within each class and each group, in file order, odd rows are "dev", even rows "test"). Only
+the dev half's misses and false positives were read while the detector was improved (credentials_stated.py and the
+stand-in filter of credentials.py); the test half was evaluated once, after the detector was committed, and its figure
+is the honest one. The whole-set total was printed twice mid-way (278 and 296 of 305), which tells the test half's
+total at those points but none of its rows. The test half's misses below were read only after that run and were not
+fixed, so the figure stays honest. It is below the 0.98 recall bar, so the tests do not assert it; they assert the dev
+half, as a guard against regressions only.
+"""
+
+
+def blind_section(halves: dict[str, Result]) -> str:
+    rows = []
+    for name, result in halves.items():
+        found, total = totals(result.recall)
+        flagged, ordinary = totals(result.false_positives)
+        rows.append(
+            f"| {name} | {found} of {total} | {ratio(found, total)} | {flagged} of {ordinary} | "
+            f"{flagged / ordinary:.2%} |"
+        )
+    test = halves["test (not looked at)"]
+    return "\n".join(
+        [
+            BLIND_NOTE,
+            "| set | secrets found | recall | ordinary flagged | false positives |",
+            "|---|---|---|---|---|",
+            *rows,
+            "",
+            "Test half, per class:",
+            "",
+            "| class | found | recall |",
+            "|---|---|---|",
+            *(f"| {k} | {a} of {b} | {ratio(a, b)} |" for k, (a, b) in test.recall.items()),
+            "",
+            *(
+                [f"- test half, missed: {m}" for m in test.misses]
+                + [f"- test half, flagged: {f}" for f in test.flagged]
+            ),
+            "",
+        ]
+    )
+
+
 def main() -> None:
     result = evaluate()
     held_out = evaluate(("held_out.jsonl",))
-    REPORT.write_text(report(result) + "\n" + held_out_section(held_out))
+    halves = {
+        "dev (looked at)": evaluate(rows=blind("dev")),
+        "test (not looked at)": evaluate(rows=blind("test")),
+        "whole blind set": evaluate(rows=blind()),
+    }
+    REPORT.write_text(report(result) + "\n" + held_out_section(held_out) + "\n" + blind_section(halves))
+    for name, half in halves.items():
+        found, total = totals(half.recall)
+        fp, ordinary = totals(half.false_positives)
+        print(f"blind, {name}: recall {found}/{total} = {found / total:.3f}; false positives {fp}/{ordinary}")
     found, total = totals(result.recall)
     fp, ordinary = totals(result.false_positives)
     print(f"recall {found}/{total} = {found / total:.3f}; false positives {fp}/{ordinary} = {fp / ordinary:.2%}")

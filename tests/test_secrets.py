@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bench.secrets import evaluate, totals
+from bench.secrets import blind, evaluate, totals
 from mcp import Client
 
 from cli_script import cli_env, jsonl, ok, script
@@ -76,6 +76,57 @@ def test_each_secret_becomes_a_placeholder_that_names_its_kind_and_ordinary_numb
     assert credentials.kinds(credentials.find(text)) == ["github token", "password", "card number", "iban"]
     for near_miss in ("Card ending in 6467", "Password manager is Bitwarden", "commit 3f786850e387550fdab836ed7e6dc8"):
         assert credentials.find(near_miss) == []
+
+
+def test_the_blind_sets_dev_half_stays_found_and_clean_and_the_halves_split_every_row_once() -> None:
+    # The dev half is what the detector was improved on, so this guards against regressions and proves nothing about
+    # unseen text. The test half (never looked at while tuning) scores 146 of 152 = 0.961 with 0 of 331 flagged, below
+    # the 0.98 bar, so it is reported in bench/SECRETS.md and deliberately not asserted here.
+    dev, test = blind("dev"), blind("test")
+    assert len(dev) + len(test) == len(blind()) and not {json.dumps(r) for r in dev} & {json.dumps(r) for r in test}
+    result = evaluate(rows=dev)
+    found, total = totals(result.recall)
+    flagged, ordinary = totals(result.false_positives)
+    assert total >= 150 and ordinary >= 300
+    assert found / total >= 0.98, result.misses
+    assert flagged / ordinary <= 0.01, result.flagged
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("Das Passwort vom NAS ist Tr0mmel#22", "Tr0mmel#22"),
+        ("Kennwort Blau-Haus-77", "Blau-Haus-77"),
+        ("la contraseña de la wifi es Girasol_88", "Girasol_88"),
+        ("le mot de passe de la box, c'est Lapin!2020", "Lapin!2020"),
+        ("mysql -u root -pS3cr3t!x shop", "S3cr3t!x"),
+        ("ssh login: dana / Pl4net#9", "Pl4net#9"),
+        ('{"user": "dana", "passwd": "Turnip77"}', "Turnip77"),
+        ("the door code is 4711", "4711"),
+        ("my auth token is AbC123xyz789QwErTy456", "AbC123xyz789QwErTy456"),
+        ("AKIAFAKE0123456789AB / wJbF3kq9Zt+8sL2mN4pQ7rT1vX5yA0cE6gH8jK2m", "wJbF3kq9Zt+8sL2mN4pQ7rT1vX5yA0cE6gH8jK2m"),
+    ],
+)
+def test_a_credential_told_in_words_in_several_languages_and_formats_is_redacted(text: str, secret: str) -> None:
+    assert secret not in credentials.redact(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "STRIPE_SECRET_KEY=sk_test_XXXXXXXXXXXXXXXXXXXXXXXX",
+        "AWS docs key AKIAIOSFODNN7EXAMPLE with wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "password: changeme",
+        "DATABASE_URL=postgres://user:password@localhost/app",
+        "password = getpass.getpass('NAS password: ')",
+        'api_key = os.environ["OPENAI_API_KEY"]',
+        "bus pass: 49EUR/month",
+        "The pwd command prints the working directory",
+        "The token ID is valid for 3600 seconds",
+    ],
+)
+def test_a_placeholder_a_variable_or_a_word_that_only_looks_like_a_cue_is_not_a_credential(text: str) -> None:
+    assert credentials.find(text) == []
 
 
 # -- each policy through a real MCP session ----------------------------------------------------------------------------

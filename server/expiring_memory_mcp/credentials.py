@@ -2,9 +2,11 @@
 
 Provider tokens, JWTs and private-key headers are found by Yelp's detect-secrets plugins, by their published formats.
 This module adds what detect-secrets lacks: keys of providers it does not know (Anthropic, Google, Hugging Face,
-OpenAI project keys, GitHub fine-grained tokens), the whole PEM block around a private-key header, passwords and PINs
-stated as such, payment card numbers (Luhn-checked, with a card brand's prefix and length) and IBANs with a valid
-checksum (python-stdnum). Both libraries are imported on first use (about 0.3 s), never at import time, so listing
+OpenAI project keys, GitHub fine-grained tokens, Mailgun), an AWS secret key after its key id, the whole PEM block
+around a private-key header, credentials told in words (credentials_stated: passwords, PINs and keys named by context),
+payment card numbers (Luhn-checked, with a card brand's prefix and length) and IBANs with a valid
+checksum (python-stdnum). A format filled with a stand-in (sk_test_XXXX..., AWS's documented EXAMPLE keys) is not a
+credential. Both libraries are imported on first use (about 0.3 s), never at import time, so listing
 the tools stays instant; neither touches the network or writes a file (stdnum reads its bundled IBAN table once).
 """
 
@@ -15,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
+
+from . import credentials_stated
 
 PLACEHOLDER = re.compile(r"\[redacted: [a-z0-9 ]+\]")
 
@@ -62,13 +66,18 @@ def kinds(findings: list[Finding]) -> list[str]:
 
 
 def _all(text: str) -> Iterator[Finding]:
-    yield from _library(text)
+    for finding in _library(text):
+        if not _STAND_IN.search(text[finding.start : finding.end]):
+            yield finding
     for kind, pattern in _PATTERNS:
         for match in pattern.finditer(text):
             start, end = match.span(match.lastindex or 0)
-            yield Finding(kind, start, _token_end(text, end))
+            if not _STAND_IN.search(text[start:end]):
+                yield Finding(kind, start, _token_end(text, end))
     yield from _pem_blocks(text)
-    yield from _stated_passwords(text)
+    for kind, start, end in credentials_stated.all_stated(text):
+        if not PLACEHOLDER.match(text, start):
+            yield Finding(kind, start, end)
     yield from _cards(text)
     yield from _ibans(text)
 
@@ -88,6 +97,8 @@ _KIND_NAMES = {
     "SendGrid API Key": "sendgrid api key",
     "Azure Storage Account access key": "azure storage key",
 }
+# A format's shape filled with a stand-in: runs of x or *, AWS's documented EXAMPLE keys, "password" as the password.
+_STAND_IN = re.compile(r"x{5,}|X{5,}|\*{3,}|•{3,}|0{10,}|EXAMPLE|^(?i:password|changeme|secret)$")
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-]*")
 _DELIMITERS = frozenset(" \t\n\"'=:")
 
@@ -166,6 +177,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("bearer token", re.compile(r"\bBearer[ \t]+([A-Za-z0-9._~+/\-]{20,}=*)")),
     ("password in a url", re.compile(r"://[^\s:/@]*:([^\s:/@]{4,})@")),  # detect-secrets needs a user name
     ("npm token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b")),
+    ("aws secret key", re.compile(r"\bAKIA[A-Z0-9]{16}\W{1,5}([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])")),  # a key pair
+    ("mailgun api key", re.compile(r"\bkey-[0-9a-f]{32}\b")),
     ("pypi token", re.compile(r"\bpypi-AgE[A-Za-z0-9_\-]{50,}")),
 ]
 
@@ -181,63 +194,6 @@ def _pem_blocks(text: str) -> Iterator[Finding]:
     line runs to the end of its base64."""
     for match in _PEM.finditer(text):
         yield Finding("private key", *match.span())
-
-
-# -- passwords and PINs stated as such -------------------------------------------------------------------------------
-
-_PASSWORD_WORDS = (
-    r"pass(?:word|wd|code|phrase)|pass ?word|pwd|pw|passwort|kennwort|contrase(?:ñ|n)a|mot de passe|senha"
-    r"|wachtwoord|パスワード|密码"
-)
-_KEY_WORDS = r"api[ _-]?key|access[ _-]?token|auth[ _-]?token|secret[ _-]?key|client[ _-]?secret|private[ _-]?token"
-_PIN_WORDS = r"pin(?: code| number)?|pin-code|cvv|cvc|security code"
-_QUALIFIER = r"(?:[ \t]+(?:for|of|to|on|at|in|für|de|pour|para)[ \t]+(?:[\w.@'’\-]+[ \t]+){0,3}?[\w.@'’\-]+)?"
-_ASSIGN = r"[ \t]*(?:\b(?:is|was|is now|is still|will be|ist|es|est|é|は|是)\b|[=:：]|:=|->)[ \t]*\n?[ \t]*"
-_QUOTED = r"[\"'“‘`«](?P<quoted>[^\"'”’`»\n]{1,200})[\"'”’`»]"
-_STATED = re.compile(
-    rf"(?i:(?P<word>{_PASSWORD_WORDS}|{_KEY_WORDS}|{_PIN_WORDS})){_QUALIFIER}(?:{_ASSIGN}|[ \t]+(?=[\"'“‘`«]|\d{{4,8}}\b))"
-    rf"(?:{_QUOTED}|(?P<bare>[^\s\"'“‘`«]+))"
-)
-# The first word after "password is" that says where it is or what state it is in, not what it is.
-_NOT_A_VALUE = frozenset(
-    """a an the my your our their his her its this that these those it one some any no not none n/a tbd unknown
-    in on at for to from by with under inside behind into onto via see ask check use call email text reset changed
-    change stored saved kept written set required needed expired expiring wrong incorrect correct invalid valid weak
-    strong long short too very same different updated blank empty case secure safe hidden encrypted managed shared
-    forgotten lost locked protected optional mandatory also and or but so then there here please only just usually
-    always never easy hard simple due going about like what which where who how when still now being been being
-    sent mailed printed taped stuck noted listed known given provided generated rotated revoked renewed pending
-    needs must should will would can could may might has have had is was are were be do does did manager policy
-    rules requirements""".split()  # noqa: SIM905 -- a list of words reads best as words
-)
-
-
-_MASKED = re.compile(r"[*•xX.?#_\-]+|<[^>]*>|\[[^\]]*\]|\([^)]*\)?|\(see")  # shown hidden, or pointed at
-
-
-def _stated_passwords(text: str) -> Iterator[Finding]:
-    for match in _STATED.finditer(text):
-        word = match.group("word").lower()
-        group = "quoted" if match.group("quoted") is not None else "bare"
-        value = match.group(group)
-        start, end = match.span(group)
-        if group == "bare":
-            trimmed = value.rstrip(".,;)")
-            end -= len(value) - len(trimmed)
-            value = trimmed
-        if not value or value.lower() in _NOT_A_VALUE or _MASKED.fullmatch(value) or PLACEHOLDER.match(text, start):
-            continue
-        if re.fullmatch(_PIN_WORDS, word):
-            if not re.fullmatch(r"\d{3,12}", value):
-                continue
-            kind = "pin"
-        elif re.fullmatch(_KEY_WORDS, word):
-            if len(value) < 12 or not (re.search(r"\d", value) and re.search(r"[A-Za-z]", value)):
-                continue
-            kind = "api key"
-        else:
-            kind = "password"
-        yield Finding(kind, start, end)
 
 
 # -- payment cards and IBANs -----------------------------------------------------------------------------------------
