@@ -79,7 +79,7 @@ def ledger_page(entries: Sequence[LedgerEntry], number: int) -> LedgerPage:
     pages = max(1, math.ceil(len(newest) / LEDGER_PAGE_SIZE))
     number = min(max(1, number), pages)
     start = (number - 1) * LEDGER_PAGE_SIZE
-    reasons = Counter(e.reason for e in newest)
+    reasons = Counter[str](e.reason for e in newest)
     shown = newest[start : start + LEDGER_PAGE_SIZE]
     return LedgerPage(shown, number, pages, len(newest), {r: reasons[r] for r in REASONS})
 
