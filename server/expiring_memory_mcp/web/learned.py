@@ -96,5 +96,7 @@ def short_id(memory_id: str) -> str:
 
 
 def days(value: float | None) -> str:
-    """A lifetime in days as people write it: '1 day', '7 days', '0.5 days', 'permanent'."""
-    return "permanent" if value is None else days_text(value)
+    """A lifetime or an age in days as people write it: '1 day', '7 days', '0.5 days', 'under 0.1 days', 'permanent'."""
+    if value is None:
+        return "permanent"
+    return "under 0.1 days" if value < 0.05 else days_text(value)
