@@ -1,6 +1,6 @@
 """The memory view's first paint with many memories: the server's time to render the first page (timeline, chart,
-stats, the first 50 of the list), a filtered page and a search, in process through the real view app and the real
-embedded store.
+stats, the first 50 of the list with their recall counts), a filtered page, a search, the Forgotten page (the ledger,
+holding the swept tenth) and Tier advice, in process through the real view app and the real embedded store.
 
     python -m bench.view [--memories 10000] [--runs 30]
 
@@ -57,6 +57,8 @@ def main() -> None:
                 "a filtered page (/?show=week&type=session)": lambda: http.get("/?show=week&type=session"),
                 "page 100 (/?page=100)": lambda: http.get("/?page=100"),
                 "a search (POST /search)": lambda: http.post("/search", data={"csrf": csrf, "q": "laptop"}),
+                "the ledger (/forgotten)": lambda: http.get("/forgotten"),
+                "tier advice (/advice)": lambda: http.get("/advice"),
             }
             rows = []
             for name, request in cases.items():

@@ -6,36 +6,25 @@ and a cross-origin form."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
 import pytest
 from mcp import Client
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from expiring_memory_mcp.memories import MemoryService
 from expiring_memory_mcp.web.launch import open_view
 from support import FakeClock, call
+from view_browser import launched, opened
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # each test starts Chromium
 
 
-def chromium() -> str:
-    found = shutil.which("chromium")
-    if found is None:
-        pytest.fail("Chromium is needed: apt-get install -y chromium (.ci/run does)")
-    return found
-
-
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        # attacker.example resolves to this computer, as a DNS-rebinding attacker would make it
-        rules = "--host-resolver-rules=MAP attacker.example 127.0.0.1"
-        launched = await playwright.chromium.launch(executable_path=chromium(), args=[rules])
-        yield launched
-        await launched.close()
+    async with launched() as started:
+        yield started
 
 
 @pytest.fixture
@@ -43,15 +32,6 @@ async def link(service: MemoryService) -> str:
     """The view of the test's service (its clock, its data), started as the open_memory_view tool starts it."""
     url, _ = open_view(service)
     return url
-
-
-async def opened(browser: Browser, link: str, *, javascript: bool = True) -> Page:
-    page = await (await browser.new_context(java_script_enabled=javascript)).new_page()
-    page.on("dialog", lambda dialog: dialog.accept())
-    await page.goto(link)
-    await expect(page.get_by_role("heading", name="What expires when")).to_be_visible()
-    assert "token=" not in page.url
-    return page
 
 
 def item(page: Page, memory_id: str, within: str = "#memories") -> object:

@@ -1,5 +1,5 @@
 """What the memory view counts and shows, shaped from the service's data: the buckets' edges, the filters' counts
-against the listing the page asks for, the chart's days, pagination, and times in words; and the embedded store's
+against the listing the page asks for, the chart's days, pagination, times and use in words; and the embedded store's
 two-column count path agreeing with whole memories read through Mem0."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import pytest
 
 from expiring_memory_mcp.backends.base import Backend
 from expiring_memory_mcp.memories import MemoryService
-from expiring_memory_mcp.web import views
+from expiring_memory_mcp.models import Usage
+from expiring_memory_mcp.web import learned, views
 from support import FakeClock
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
@@ -119,3 +120,27 @@ def test_every_text_colour_of_the_stylesheet_contrasts_at_least_4_5_to_1_in_ligh
                 assert contrast(palette[text], palette[ground]) >= 4.5, (text, ground, palette)
         assert contrast(palette["accent-text"], palette["accent"]) >= 4.5  # a button's label
         assert contrast(palette["ok"], palette["ok-bg"]) >= 4.5  # the notice after an action
+
+
+def test_use_and_lifetimes_read_as_words() -> None:
+    now = NOW
+    assert learned.recalls(None, now) == "never recalled"
+    assert learned.recalls(Usage(renewed=2), now) == "never recalled; renewed 2 times"
+    once = Usage(recall_count=1, last_recalled_at=now - timedelta(hours=3), renewed=1)
+    assert learned.recalls(once, now) == "recalled once, last 3 hours ago; renewed once"
+    assert [learned.days(d) for d in (None, 1, 7, 0.5, 0.01)] == [
+        "permanent",
+        "1 day",
+        "7 days",
+        "0.5 days",
+        "under 0.1 days",
+    ]
+    assert [learned.since_key(k) for k in ("7d", "30d", "all", "", None, "1y")] == [
+        "7d",
+        "30d",
+        "all",
+        "all",
+        "all",
+        "all",
+    ]
+    assert learned.since_of("7d", now) == now - timedelta(days=7) and learned.since_of("all", now) is None

@@ -23,13 +23,13 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..errors import InvalidRequest, Unavailable
 from ..memories import MemoryService
 from ..memory_types import MEMORY_TYPES
-from . import views
-from .security import COOKIE, Access, host_allowed, same_origin
+from ..models import Usage
+from . import learned, views
+from .security import COOKIE, Access, Guard
 
 HERE = Path(__file__).parent
 NAME = "expiring-memory-mcp"  # what /health answers, so a second server knows the port is this view
@@ -38,15 +38,6 @@ SEARCH_LIMIT = 20
 T = TypeVar("T")
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")
 TEMPLATES.env.filters.update(plural=views.plural)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "X-Content-Type-Options": "nosniff",
-    # The sign-in link's token never leaves in a Referer; no-referrer would make Chromium send `Origin: null`.
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
-    "Cache-Control": "no-store",  # memories are not kept in the browser's cache
-}
 
 
 @dataclass(frozen=True)
@@ -57,37 +48,6 @@ class ViewConfig:
     timezone: str
     key: str  # what /health answers: a digest of the launch token, so a second server can tell this view is its own
     signin_hint: str  # where the token comes from, on the sign-in page
-
-
-class Guard:
-    """Every request: a Host the view is served as (else 421, as the MCP endpoint answers), a POST only from this
-    page's own origin (else 403), and the security headers on every response."""
-
-    def __init__(self, app: ASGIApp, hosts: list[str]) -> None:
-        self.app, self.hosts = app, hosts
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request = Request(scope)
-        host = request.headers.get("host")
-        if not host_allowed(host, self.hosts):
-            await Response("Invalid Host header", 421)(scope, receive, send)
-            return
-        if request.method == "POST" and not same_origin(request.headers.get("origin"), host or "", request.url.scheme):
-            await Response("Cross-origin request refused", 403)(scope, receive, send)
-            return
-
-        async def with_headers(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                known = {k.lower() for k, _ in message.get("headers", [])}
-                for name, value in SECURITY_HEADERS.items():
-                    if name.lower().encode() not in known:
-                        message.setdefault("headers", []).append((name.lower().encode(), value.encode()))
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
 
 
 def build_view(config: ViewConfig) -> Starlette:
@@ -156,6 +116,8 @@ def build_view(config: ViewConfig) -> Starlette:
             notice = await outcome(done, request.query_params.get("id", ""), service, zone)
         if results is not None:
             results = views.shown(results, now, filters.show)
+        shown = items[listed.offset :] if results is None else results
+        counts, counts_note = await usage(service, [m.id for m in shown])  # only ids of this user's own memories
         context = {
             "now": now,
             "zone": zone,
@@ -164,6 +126,9 @@ def build_view(config: ViewConfig) -> Starlette:
             "chart": views.chart(expiries, now, zone),
             "listed": listed,
             "items": items[listed.offset :],
+            "counts": counts,
+            "counts_note": counts_note,
+            "recalls": learned.recalls,
             "filters": filters,
             "show_choices": views.SHOW,
             "type_choices": sorted({t.name for t in MEMORY_TYPES} | set(stats.by_type)),
@@ -179,6 +144,55 @@ def build_view(config: ViewConfig) -> Starlette:
             "actions": ACTIONS,
         }
         return TEMPLATES.TemplateResponse(request, "index.html", context, status_code=status)
+
+    async def usage(service: MemoryService, ids: list[str]) -> tuple[dict[str, Usage] | None, str | None]:
+        """The recall counts of the memories on the page, in one call; or None and why there are none."""
+        if not service.settings.count_recalls:
+            return None, learned.COUNTING_OFF
+        try:
+            return await blocking(service.usage, ids), None
+        except Unavailable as exc:
+            return None, not_kept(service, exc)
+
+    def not_kept(service: MemoryService, exc: Unavailable) -> str:
+        """Why a backend keeps no counts and no ledger; an outage of the embedded one is raised as any other."""
+        backend = service.settings.chosen_backend()
+        if backend == "embedded":
+            raise exc
+        return learned.not_kept(backend)
+
+    async def learned_page(
+        request: Request, template: str, read: Callable[[MemoryService], dict[str, Any]], **shown: Any
+    ) -> Response:
+        """The Forgotten or the Tier advice page: what `read` finds, or where the backend keeps none, why."""
+        found = session(request)
+        if found is None:
+            return signin(request)
+        service, cookie = found
+        context = {"now": service.now(), "zone": zone, "csrf": access.csrf(cookie), "local": views.local, **shown}
+        context |= {"ago": views.ago, "learned": learned, "missing": None}
+        try:
+            context |= await blocking(read, service)
+        except Unavailable as exc:
+            context["missing"] = not_kept(service, exc)
+        return TEMPLATES.TemplateResponse(request, template, context)
+
+    async def forgotten(request: Request) -> Response:
+        """The ledger of what was swept or forgotten: ids, types, times and counts (no text exists), newest first."""
+        since = learned.since_key(request.query_params.get("since"))
+
+        def read(service: MemoryService) -> dict[str, Any]:
+            now = service.now()
+            gone = service.forgotten(learned.since_of(since, now))
+            window_start = now - timedelta(days=service.settings.forgotten_ledger_days)
+            number = learned.page_number(request.query_params.get("page"))
+            return {"start": max(gone.since, window_start), "ledger": learned.ledger_page(gone.entries, number)}
+
+        return await learned_page(request, "forgotten.html", read, since=since)
+
+    async def advice(request: Request) -> Response:
+        """Per memory type, the figures of how its memories were used and the advice on its lifetime."""
+        return await learned_page(request, "advice.html", lambda service: {"insights": service.insights()})
 
     async def index(request: Request) -> Response:
         if "token" in request.query_params:
@@ -221,19 +235,9 @@ def build_view(config: ViewConfig) -> Starlette:
         try:
             if form.get("confirmed") != "yes":
                 memory = await blocking(service.get, memory_id)
-                context = {
-                    "memory": memory,
-                    "action": action,
-                    "label": ACTIONS[action],
-                    "days": days,
-                    "csrf": access.csrf(cookie),
-                }
-                context |= {
-                    "filters": views.Filters.read(form),
-                    "now": service.now(),
-                    "zone": zone,
-                    "local": views.local,
-                }
+                context = {"memory": memory, "action": action, "label": ACTIONS[action], "days": days, "zone": zone}
+                context |= {"csrf": access.csrf(cookie), "filters": views.Filters.read(form), "now": service.now()}
+                context["local"] = views.local
                 context["tier"] = service.policy.ttl_for(memory.memory_type) / timedelta(days=1)
                 return TEMPLATES.TemplateResponse(request, "confirm.html", context)
             if action == "forget":
@@ -263,6 +267,8 @@ def build_view(config: ViewConfig) -> Starlette:
         Route("/signout", signout, methods=["POST"], name="signout"),
         Route("/search", search, methods=["POST"], name="search"),
         Route("/memories/{memory_id}/{action}", act, methods=["POST"], name="act"),
+        Route("/forgotten", forgotten, methods=["GET"], name="forgotten"),
+        Route("/advice", advice, methods=["GET"], name="advice"),
         Route("/health", health, methods=["GET"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

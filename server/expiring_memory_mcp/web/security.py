@@ -4,7 +4,7 @@ A token (the one-time launch token `ui` prints, or an `serve --http` bearer toke
 the sign-in form, and exchanged for a session cookie (HttpOnly, SameSite=Strict) naming the token's user, signed with
 a secret that lives only in this process's memory. Every form that changes something carries a CSRF token derived from
 the cookie; a POST whose Origin is not this page's own is refused; a request whose Host header is not one the view is
-served as is refused (DNS rebinding)."""
+served as is refused (DNS rebinding). `Guard` applies the last two, and the security headers, to every request."""
 
 from __future__ import annotations
 
@@ -14,7 +14,12 @@ import hmac
 import ipaddress
 import secrets
 from collections.abc import Iterable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 COOKIE = "expiring_memory_view"
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
@@ -113,3 +118,45 @@ def check_binding(tokens: Mapping[str, str], host: str) -> None:
             f"refusing to serve memories on {host} without authentication: set EXPIRING_MEMORY_HTTP_TOKENS to a JSON "
             'object such as {"<long random token>": "<user id>"}, or bind to 127.0.0.1'
         )
+
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    # The sign-in link's token never leaves in a Referer; no-referrer would make Chromium send `Origin: null`.
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",  # memories are not kept in the browser's cache
+}
+
+
+class Guard:
+    """Every request: a Host the view is served as (else 421, as the MCP endpoint answers), a POST only from this
+    page's own origin (else 403), and the security headers on every response."""
+
+    def __init__(self, app: ASGIApp, hosts: list[str]) -> None:
+        self.app, self.hosts = app, hosts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        host = request.headers.get("host")
+        if not host_allowed(host, self.hosts):
+            await Response("Invalid Host header", 421)(scope, receive, send)
+            return
+        if request.method == "POST" and not same_origin(request.headers.get("origin"), host or "", request.url.scheme):
+            await Response("Cross-origin request refused", 403)(scope, receive, send)
+            return
+
+        async def with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                known = {k.lower() for k, _ in message.get("headers", [])}
+                for name, value in SECURITY_HEADERS.items():
+                    if name.lower().encode() not in known:
+                        message.setdefault("headers", []).append((name.lower().encode(), value.encode()))
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
