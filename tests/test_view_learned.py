@@ -47,7 +47,7 @@ def recalls_of(entry: str) -> str:
     return html.unescape(found.group(1))
 
 
-def test_each_listed_memory_shows_how_often_and_when_it_was_last_recalled(
+def test_each_listed_memory_shows_how_often_the_assistant_recalled_it_and_a_search_in_the_view_is_not_counted(
     http: TestClient, service: MemoryService, clock: FakeClock
 ) -> None:
     sushi = service.remember("Booked the sushi place for Friday", "chat", None, permanent=False)
@@ -61,7 +61,9 @@ def test_each_listed_memory_shows_how_often_and_when_it_was_last_recalled(
     assert recalls_of(listed[printer.id]) == "never recalled"
     csrf = re.findall(r'name="csrf" value="([^"]+)"', http.get("/").text)[0]
     found = items(http.post("/search", data={"csrf": csrf, "q": "sushi place"}).text, "results")
-    assert recalls_of(found[sushi.id]) == "recalled 4 times, last just now; renewed once"  # the search is a recall
+    assert recalls_of(found[sushi.id]) == "recalled 3 times, last 2 days ago; renewed once"  # a search is no use
+    assert recalls_of(items(http.get("/").text, "memories")[sushi.id]).startswith("recalled 3 times")
+    assert service.usage([sushi.id])[sushi.id].recall_count == 3
 
 
 def test_with_tokens_a_user_sees_only_their_own_counts(settings: Settings, clock: FakeClock, embedder: Any) -> None:

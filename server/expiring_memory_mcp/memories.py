@@ -70,13 +70,18 @@ class MemoryService(Overview):
         with self._engine.session() as (backend, now):
             return record(self._live(backend, memory_id, now), now)
 
-    def recall(self, query: str, memory_types: list[str] | None, limit: int) -> list[RecalledMemory]:
-        """Best matches first; expired memories are excluded inside the store query, so they never crowd it."""
+    def recall(
+        self, query: str, memory_types: list[str] | None, limit: int, *, used: bool = True
+    ) -> list[RecalledMemory]:
+        """Best matches first; expired memories are excluded inside the store query, so they never crowd it. A recall
+        that is `used` (the assistant's) is counted and may extend what it returns; a person's search in the memory
+        view is not, so what it learns from use stays what the assistant used."""
         text = rules.content(query, self.settings.max_content_chars, "query")
         with self._engine.session() as (backend, now):
             found = backend.search(self._query(now, memory_types, limit=limit), text, RECALL_THRESHOLD)
             live = [m for m in found if not is_expired(m.expires_at, now)][:limit]
-            live = usage.recalled(backend, live, now, self.settings, self.policy.max_ttl)  # extended, counted
+            if used:
+                live = usage.recalled(backend, live, now, self.settings, self.policy.max_ttl)  # extended, counted
             return [RecalledMemory(**record(m, now).model_dump(), score=round(m.score or 0.0, 4)) for m in live]
 
     def expiring(self, within_days: float, memory_types: list[str] | None, limit: int) -> list[MemoryRecord]:

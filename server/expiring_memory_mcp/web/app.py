@@ -221,7 +221,7 @@ def build_view(config: ViewConfig) -> Starlette:
             return await page(request, service, cookie)
         filters = views.Filters.read(form)
         try:
-            found = await blocking(service.recall, query, filters.types or None, SEARCH_LIMIT)
+            found = await blocking(partial(service.recall, used=False), query, filters.types or None, SEARCH_LIMIT)
         except InvalidRequest as exc:
             return await page(request, service, cookie, query=query, error=str(exc), status=400)
         return await page(request, service, cookie, query=query, results=found)
