@@ -113,6 +113,33 @@ def user_config() -> dict[str, dict[str, Any]]:
         "Desktop shows for it.",
         "default": field("log_level").default,
     }
+    options["secrets"] = {
+        "type": "string",
+        "title": "Secrets in memories",
+        "description": "What happens to a password, API key, card number or IBAN in something to remember: redact "
+        "(keep the memory with the secret replaced by a placeholder), refuse (keep nothing) or allow (keep it as "
+        "given).",
+        "default": field("secrets").default,
+    }
+    options["extend_on_recall"] = {
+        "type": "string",
+        "title": "Keep recalled memories longer",
+        "description": "Optional. Days a temporary memory lasts at least after it is recalled, by type, as JSON, such "
+        'as {"session": 3, "chat": 14}. Blank: recall changes no expiry.',
+    }
+    options["count_recalls"] = {
+        "type": "boolean",
+        "title": "Count recalls",
+        "description": "Count how often each memory is recalled (kept beside the memories, never in them), for the "
+        "tier advice and the memory view.",
+        "default": field("count_recalls").default,
+    }
+    options["forgotten_ledger_days"] = days_option(
+        "Days the list of forgotten memories keeps each entry",
+        "How long the ledger of what was deleted (ids, types and dates, never text) keeps each entry, in days.",
+        float(field("forgotten_ledger_days").default),
+        "forgotten_ledger_days",
+    )
     return options
 
 

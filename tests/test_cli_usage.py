@@ -86,6 +86,7 @@ def test_forgotten_and_insights_through_the_console_script(tmp_path: Path) -> No
     [
         ("chat:14", 'not JSON; give a JSON object such as {"session": 3, "chat": 14}'),
         ('{"a b": 3}', "'a b' is not a memory type"),
+        ('{"preference": 3}', "'preference' memories are permanent and never expire"),
         ('{"chat": 0}', "an entry should be greater than 0"),
     ],
 )

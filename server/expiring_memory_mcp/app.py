@@ -150,7 +150,10 @@ async def recall(
 async def expiring_soon(
     ctx: Ctx,
     within_days: Annotated[float, Field(gt=0, le=36500, description="The window to look ahead, in days.")] = 7,
-    memory_types: MemoryTypes = None,
+    memory_types: Annotated[
+        list[str] | None,
+        Field(description="Only these memory types, for example ['session', 'reminder']. Leave out for all types."),
+    ] = None,
     limit: Annotated[int, Field(ge=1, le=200, description="How many memories at most (1-200).")] = 20,
 ) -> MemoryList:
     """List temporary memories that will expire within the window, soonest first, to renew or let go."""
@@ -197,8 +200,13 @@ async def open_memory_view(ctx: Ctx) -> MemoryViewLink:
 # - recall and expiring_soon are read-only, although the sweep that runs at most every SWEEP_INTERVAL_SECONDS during
 #   any tool call (engine.py) may delete expired memories during one: those memories are already gone for every
 #   tool, resource and command, which never return them; the sweep only frees their space, on a timer, whatever
-#   the call. Nothing a caller can see changes, and calling them twice has no further effect (idempotent). With
-#   recall-aware expiry (EXPIRING_MEMORY_EXTEND_ON_RECALL) recall may lengthen what it returns: then it is neither.
+#   the call. No memory changes, nothing any tool returns changes, and calling them twice has no further effect
+#   (idempotent). recall does count what it returns (EXPIRING_MEMORY_COUNT_RECALLS, on by default): a usage
+#   counter kept beside the memories, which only `insights`, the ledger and the memory view read. We still call it
+#   read-only, as a web server that keeps access logs is: no tool's answer and no memory changes, and a recall that
+#   asked first in plan mode would make the memory useless there. With recall-aware expiry
+#   (EXPIRING_MEMORY_EXTEND_ON_RECALL) recall may lengthen what it returns: then it is neither read-only nor
+#   idempotent.
 # - remember_temporary adds a memory, or refreshes its twin (same text and type): the later expiry wins, so nothing
 #   is shortened or deleted; the one value it can replace is a metadata key the call itself gives again. Not
 #   destructive. Not idempotent: the tier counts from now, so a second call moves the expiry later.

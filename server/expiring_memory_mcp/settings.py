@@ -13,7 +13,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .blank_fields import without_blank_fields
-from .memory_types import DEFAULT_TEMPORARY_DAYS, TIERS
+from .memory_types import DEFAULT_TEMPORARY_DAYS, PERMANENT_TYPES, TIERS
 from .retention import RetentionPolicy
 from .rules import TYPE_PATTERN
 from .store.fusion import Method, Ranking, default_ranking
@@ -166,6 +166,10 @@ class Settings(BaseSettings):
         for kind in cleaned:
             if not TYPE_PATTERN.match(kind):
                 raise ValueError(f"{kind[:50]!r} is not a memory type; use names such as 'session' or 'chat'")
+            if kind in PERMANENT_TYPES:  # it would do nothing: a permanent memory has no expiry to extend
+                raise ValueError(
+                    f"{kind!r} memories are permanent and never expire; name temporary types such as 'chat'"
+                )
         return cleaned
 
     @field_validator("timezone")
