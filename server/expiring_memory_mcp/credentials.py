@@ -60,6 +60,12 @@ def redact(text: str, findings: list[Finding] | None = None) -> str:
     return "".join([*parts, text[at:]])
 
 
+def redacted(text: str, limit: int) -> str:
+    """What an error message may echo of a caller's text: redacted, then cut to `limit` characters. Cutting first
+    could leave a secret too short to recognise, so the cut comes after."""
+    return redact(text)[:limit]
+
+
 def kinds(findings: list[Finding]) -> list[str]:
     """The kinds found, each once, in the order they first appear."""
     return list(dict.fromkeys(f.kind for f in findings))
@@ -213,7 +219,7 @@ def _basic_auth(text: str) -> Iterator[Finding]:
             decoded = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
             continue
-        user, colon, password = decoded.partition(":")
+        _user, colon, password = decoded.partition(":")
         if colon and password and decoded.isprintable():  # even "user:password": a header is not a template
             yield Finding("basic auth credentials", *match.span(1))
 

@@ -103,9 +103,10 @@ _PROSE = frozenset(
     character characters letter letters digit digits number numbers symbol symbols chars minimum maximum least most
     sensitive lowercase uppercase""".split()  # noqa: SIM905
 )
-_COUNTS = frozenset("one two three four five six seven eight nine ten twelve".split())  # "is three random words"
+# "is three random words": a count is not a password.
+_COUNTS = frozenset("one two three four five six seven eight nine ten twelve".split())  # noqa: SIM905
 _NOT_IN_A_PASSPHRASE = (_NOT_A_VALUE | _PROSE) - frozenset(
-    "correct wrong incorrect valid invalid weak strong long short same different easy hard simple secure safe".split()
+    "correct wrong incorrect valid invalid weak strong long short same different easy hard simple secure safe".split()  # noqa: SIM905
 )
 
 

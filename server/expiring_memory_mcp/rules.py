@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from . import credentials
 from .errors import InvalidRequest
 from .memory_types import PERMANENT_TYPES, TEMPORARY_TYPES
 from .models import Scalar
@@ -76,7 +77,7 @@ def memory_type(value: str) -> str:
     kind = value.strip().lower()
     if not TYPE_PATTERN.match(kind):
         raise InvalidRequest(
-            f"memory_type {value[:50]!r} is not valid: use a short lowercase word such as "
+            f"memory_type {credentials.redacted(value, 50)!r} is not valid: use a short lowercase word such as "
             f"{', '.join(repr(t) for t in TEMPORARY_TYPES + PERMANENT_TYPES[:-1])} or {PERMANENT_TYPES[-1]!r}."
         )
     return kind
