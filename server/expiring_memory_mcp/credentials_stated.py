@@ -101,17 +101,14 @@ _PROSE = frozenset(
     as than if because since until unless while whether nobody anybody everybody someone something nothing everything
     me you we they he she him them us mine yours ours theirs i i'm it's that's what's ago yet even random word words
     character characters letter letters digit digits number numbers symbol symbols chars minimum maximum least most
-    sensitive lowercase uppercase""".split()  # noqa: SIM905
+    sensitive lowercase uppercase definitely probably possibly usually actually basically certainly obviously clearly
+    likely currently normally apparently generally typically mostly nearly exactly""".split()  # noqa: SIM905
 )
 # "is three random words": a count is not a password.
 _COUNTS = frozenset("one two three four five six seven eight nine ten twelve".split())  # noqa: SIM905
 _NOT_IN_A_PASSPHRASE = (_NOT_A_VALUE | _PROSE) - frozenset(
     "correct wrong incorrect valid invalid weak strong long short same different easy hard simple secure safe".split()  # noqa: SIM905
 )
-
-
-def _prose(word: str) -> bool:
-    return word in _NOT_IN_A_PASSPHRASE or (len(word) > 4 and word.endswith("ly"))  # "definitely", "usually"
 
 
 def _passphrase(text: str, start: int) -> int | None:
@@ -123,7 +120,7 @@ def _passphrase(text: str, start: int) -> int | None:
     words = clause.group().split()
     if not 2 <= len(words) <= 8 or len(clause.group().strip()) > 64:
         return None
-    if not all(_PASSPHRASE_WORD.fullmatch(w) and not _prose(w.lower()) for w in words):
+    if not all(_PASSPHRASE_WORD.fullmatch(w) and w.lower() not in _NOT_IN_A_PASSPHRASE for w in words):
         return None
     return start + len(clause.group().rstrip())
 

@@ -73,9 +73,10 @@ def content(text: str, max_chars: int, what: str = "content") -> str:
 
 
 def memory_type(value: str) -> str:
-    """A memory type: a short lowercase word."""
+    """A memory type: a short lowercase word, and not a credential (a type is stored and listed as given)."""
     kind = value.strip().lower()
-    if not TYPE_PATTERN.match(kind):
+    known = kind in TEMPORARY_TYPES or kind in PERMANENT_TYPES
+    if not TYPE_PATTERN.match(kind) or (not known and credentials.find(value)):  # a token is not a type to store
         raise InvalidRequest(
             f"memory_type {credentials.redacted(value, 50)!r} is not valid: use a short lowercase word such as "
             f"{', '.join(repr(t) for t in TEMPORARY_TYPES + PERMANENT_TYPES[:-1])} or {PERMANENT_TYPES[-1]!r}."
