@@ -15,7 +15,9 @@ from mcp import Client
 
 from expiring_memory_mcp import cli
 from expiring_memory_mcp.backends import open_backend
+from expiring_memory_mcp.errors import InvalidRequest
 from expiring_memory_mcp.settings import Settings
+from expiring_memory_mcp.web.views import parse_days
 from support import call, call_error
 
 pytestmark = pytest.mark.anyio
@@ -112,3 +114,9 @@ async def test_a_token_sent_as_a_type_or_a_metadata_key_is_not_stored_there_eith
     custom = await call(client, "remember_temporary", content="Sprint review notes", memory_type="work")
     assert custom["memory_type"] == "work"  # your own types are not judged
     assert db.count_rows() == 2
+
+
+def test_the_memory_views_days_field_echoes_a_token_redacted() -> None:
+    with pytest.raises(InvalidRequest) as refused:
+        parse_days(GITHUB)
+    assert str(refused.value).startswith("'[redacted: github") and GITHUB[:12] not in str(refused.value)
