@@ -192,6 +192,17 @@ URL with a password but no user name); three remain, and are what a pattern cann
 """
 
 
+REVIEW_NOTE = """## Found by a reviewer by hand
+
+Not in any set above: a reviewer's hand-found misses ("my password is Password1", a passphrase of several words such
+as "correct horse battery staple", `Authorization: Basic <base64 user:password>`, "order <card number> paid with
+visa", an `sk-` key of 40 characters) and their near misses ("I forgot my password", "Password: see 1Password", an
+order number after "order", "Basic plan costs 9 dollars") are pure detector tests in tests/test_secrets_detection.py;
+they were fixed by general rules, and every recall and false-positive figure on this page was the same before those
+fixes as after them.
+"""
+
+
 def held_out_section(result: Result) -> str:
     found, total = totals(result.recall)
     flagged, ordinary = totals(result.false_positives)
@@ -260,7 +271,9 @@ def main() -> None:
         "test (not looked at)": evaluate(rows=blind("test")),
         "whole blind set": evaluate(rows=blind()),
     }
-    REPORT.write_text(report(result) + "\n" + held_out_section(held_out) + "\n" + blind_section(halves))
+    REPORT.write_text(
+        report(result) + "\n" + held_out_section(held_out) + "\n" + blind_section(halves) + "\n" + REVIEW_NOTE
+    )
     for name, half in halves.items():
         found, total = totals(half.recall)
         fp, ordinary = totals(half.false_positives)

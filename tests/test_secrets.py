@@ -1,7 +1,8 @@
 """Secrets never become memories: what each EXPIRING_MEMORY_SECRETS policy stores and tells the model, through a real
 MCP session, with the database files' bytes (memories.db, its WAL, Mem0's history.db) searched for the secret; the
-detector against its corpus; the command line's `secrets scan [--redact]`, `remember` and `import`; and the one-time
-check of a store written before the policy."""
+command line's `secrets scan [--redact]`, `remember` and `import`; and the one-time
+check of a store written before the policy. The detector alone: tests/test_secrets_detection.py; what errors echo:
+tests/test_secrets_in_errors.py."""
 
 from __future__ import annotations
 
@@ -15,11 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bench.secrets import blind, evaluate, totals
 from mcp import Client
 
 from cli_script import cli_env, jsonl, ok, script
-from expiring_memory_mcp import cli, credentials
+from expiring_memory_mcp import cli
 from expiring_memory_mcp.backends import open_backend
 from expiring_memory_mcp.instructions import instructions
 from expiring_memory_mcp.settings import Settings
@@ -50,83 +50,6 @@ def leaked(data_dir: Path, secret: str) -> list[str]:
         form for run in re.findall(r"[A-Za-z0-9]{8,}", secret) for form in (run, run.lower())
     }
     return sorted(piece for piece in pieces if piece.encode() in raw)
-
-
-# -- the detector ------------------------------------------------------------------------------------------------------
-
-
-def test_the_corpus_meets_the_done_when_recall_and_false_positive_rate() -> None:
-    result = evaluate()
-    found, total = totals(result.recall)
-    flagged, ordinary = totals(result.false_positives)
-    assert total >= 200 and ordinary >= 500
-    assert found / total >= 0.98, result.misses
-    assert flagged / ordinary <= 0.01, result.flagged
-    assert len(result.recall) >= 12 and all(a / b >= 0.9 for a, b in result.recall.values()), result.recall
-    held_out = evaluate(("held_out.jsonl",))  # written by hand after tuning: a guard against regressions
-    assert totals(held_out.recall)[0] >= 37 and totals(held_out.false_positives)[0] == 0, held_out.misses
-
-
-def test_each_secret_becomes_a_placeholder_that_names_its_kind_and_ordinary_numbers_stay() -> None:
-    text = f"{TEXT}. Card {CARD}, IBAN DE89 3704 0044 0532 0130 00. Account id 4820-1193, order 112-4567890-1234567."
-    assert credentials.redact(text) == (
-        "Deploys use the GitHub token [redacted: github token]; the NAS password is [redacted: password]. "
-        "Card [redacted: card number], IBAN [redacted: iban]. Account id 4820-1193, order 112-4567890-1234567."
-    )
-    assert credentials.kinds(credentials.find(text)) == ["github token", "password", "card number", "iban"]
-    for near_miss in ("Card ending in 6467", "Password manager is Bitwarden", "commit 3f786850e387550fdab836ed7e6dc8"):
-        assert credentials.find(near_miss) == []
-
-
-def test_the_blind_sets_dev_half_stays_found_and_clean_and_the_halves_split_every_row_once() -> None:
-    # The dev half is what the detector was improved on, so this guards against regressions and proves nothing about
-    # unseen text. The test half (never looked at while tuning) scores 146 of 152 = 0.961 with 0 of 331 flagged, below
-    # the 0.98 bar, so it is reported in bench/SECRETS.md and deliberately not asserted here.
-    dev, test = blind("dev"), blind("test")
-    assert len(dev) + len(test) == len(blind()) and not {json.dumps(r) for r in dev} & {json.dumps(r) for r in test}
-    result = evaluate(rows=dev)
-    found, total = totals(result.recall)
-    flagged, ordinary = totals(result.false_positives)
-    assert total >= 150 and ordinary >= 300
-    assert found / total >= 0.98, result.misses
-    assert flagged / ordinary <= 0.01, result.flagged
-
-
-@pytest.mark.parametrize(
-    ("text", "secret"),
-    [
-        ("Das Passwort vom NAS ist Tr0mmel#22", "Tr0mmel#22"),
-        ("Kennwort Blau-Haus-77", "Blau-Haus-77"),
-        ("la contraseña de la wifi es Girasol_88", "Girasol_88"),
-        ("le mot de passe de la box, c'est Lapin!2020", "Lapin!2020"),
-        ("mysql -u root -pS3cr3t!x shop", "S3cr3t!x"),
-        ("ssh login: dana / Pl4net#9", "Pl4net#9"),
-        ('{"user": "dana", "passwd": "Turnip77"}', "Turnip77"),
-        ("the door code is 4711", "4711"),
-        ("my auth token is AbC123xyz789QwErTy456", "AbC123xyz789QwErTy456"),
-        ("AKIAFAKE0123456789AB / wJbF3kq9Zt+8sL2mN4pQ7rT1vX5yA0cE6gH8jK2m", "wJbF3kq9Zt+8sL2mN4pQ7rT1vX5yA0cE6gH8jK2m"),
-    ],
-)
-def test_a_credential_told_in_words_in_several_languages_and_formats_is_redacted(text: str, secret: str) -> None:
-    assert secret not in credentials.redact(text)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "STRIPE_SECRET_KEY=sk_test_XXXXXXXXXXXXXXXXXXXXXXXX",
-        "AWS docs key AKIAIOSFODNN7EXAMPLE with wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-        "password: changeme",
-        "DATABASE_URL=postgres://user:password@localhost/app",
-        "password = getpass.getpass('NAS password: ')",
-        'api_key = os.environ["OPENAI_API_KEY"]',
-        "bus pass: 49EUR/month",
-        "The pwd command prints the working directory",
-        "The token ID is valid for 3600 seconds",
-    ],
-)
-def test_a_placeholder_a_variable_or_a_word_that_only_looks_like_a_cue_is_not_a_credential(text: str) -> None:
-    assert credentials.find(text) == []
 
 
 # -- each policy through a real MCP session ----------------------------------------------------------------------------

@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from . import credentials
+
 # What each argument is (a noun phrase, completing "<name> must be ..."), and an example of a good value. The range
 # of a number, and the longest text, come from the schema, so they cannot drift from what the schema enforces.
 EXPECTED: dict[str, tuple[str, str]] = {
@@ -51,7 +53,7 @@ def unknown(tool: str, sent: Sequence[str], schemas: Mapping[str, Mapping[str, A
     extra = [name for name in sent if name not in known]
     if not extra:
         return None
-    listed = ", ".join(repr(name) for name in extra)
+    listed = ", ".join(repr(credentials.redacted(name, 80)) for name in extra)
     text = f"{tool} has no argument {listed}; it takes {', '.join(known)}."
     for name in extra:
         others = [other for other, schema in schemas.items() if name in schema.get("properties", {})]
@@ -85,11 +87,13 @@ def _bounds(prop: Mapping[str, Any]) -> str:
 
 
 def _shown(value: Any) -> str:
-    """The sent value as JSON (json writes NaN as NaN), cut short; a long string by its length alone."""
+    """The sent value as JSON (json writes NaN as NaN), its secrets redacted, cut short; a long string by its length
+    alone."""
     if isinstance(value, str) and len(value) > _SHOWN:
         return f"a string of {len(value)} characters"
     try:
         text = json.dumps(value, ensure_ascii=False, default=repr)
     except ValueError:  # a circular structure: only possible in process
         text = repr(value)
+    text = credentials.redact(text)
     return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"

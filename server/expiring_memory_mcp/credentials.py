@@ -60,6 +60,12 @@ def redact(text: str, findings: list[Finding] | None = None) -> str:
     return "".join([*parts, text[at:]])
 
 
+def redacted(text: str, limit: int) -> str:
+    """What an error message may echo of a caller's text: redacted, then cut to `limit` characters. Cutting first
+    could leave a secret too short to recognise, so the cut comes after."""
+    return redact(text)[:limit]
+
+
 def kinds(findings: list[Finding]) -> list[str]:
     """The kinds found, each once, in the order they first appear."""
     return list(dict.fromkeys(f.kind for f in findings))
@@ -75,6 +81,8 @@ def _all(text: str) -> Iterator[Finding]:
             if not _STAND_IN.search(text[start:end]):
                 yield Finding(kind, start, _token_end(text, end))
     yield from _pem_blocks(text)
+    yield from _basic_auth(text)
+    yield from _sk_keys(text)
     for kind, start, end in credentials_stated.all_stated(text):
         if not PLACEHOLDER.match(text, start):
             yield Finding(kind, start, end)
@@ -196,6 +204,37 @@ def _pem_blocks(text: str) -> Iterator[Finding]:
         yield Finding("private key", *match.span())
 
 
+_BASIC = re.compile(r"\bBasic[ \t]+([A-Za-z0-9+/]{8,}={0,2})(?![A-Za-z0-9+/=])")
+
+
+def _basic_auth(text: str) -> Iterator[Finding]:
+    """HTTP Basic credentials ("Authorization: Basic dXNlcjpwYXNz..."): base64 of "user:password" (RFC 7617). A
+    word after "Basic" that does not decode to that ("Basic plan", "Basic Authentication") is not one."""
+    import base64
+    import binascii
+
+    for match in _BASIC.finditer(text):
+        encoded = match.group(1)
+        try:
+            decoded = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            continue
+        _user, colon, password = decoded.partition(":")
+        if colon and password and decoded.isprintable():  # even "user:password": a header is not a template
+            yield Finding("basic auth credentials", *match.span(1))
+
+
+# "sk-" and a long run of letters and digits: OpenAI's older keys, and the many providers that copied its format
+# (their lengths vary, so the run must look generated: letters and digits mixed, no placeholder).
+_SK_KEY = re.compile(r"(?<![\w-])sk-([A-Za-z0-9]{20,})(?![\w-])")
+
+
+def _sk_keys(text: str) -> Iterator[Finding]:
+    for match in _SK_KEY.finditer(text):
+        if credentials_stated.token_shaped(match.group(1), 20) and not _STAND_IN.search(match.group(1)):
+            yield Finding("api key", *match.span())
+
+
 # -- payment cards and IBANs -----------------------------------------------------------------------------------------
 
 _CARD = re.compile(r"(?<![\d+\-./])\d(?:[ \-]?\d){12,18}(?![\d\-/]|\.\d)")
@@ -210,7 +249,8 @@ _BRANDS: list[tuple[tuple[tuple[int, int], ...], frozenset[int]]] = [
     (((62, 62),), frozenset(range(16, 20))),  # UnionPay
 ]
 # A number right after one of these words, with at most one word between ("order #", "invoice no.", "EAN barcode",
-# "serial number"), is that, not a card.
+# "serial number"), is that, not a card, unless a card word comes before it or after it in its clause ("order
+# 4111... paid with visa").
 _NOT_A_CARD = re.compile(
     r"(?i)\b(?:order|tracking|track|invoice|ref|reference|confirmation|booking|shipment|parcel|package|serial|imei"
     r"|iccid|sim|isbn|ean|upc|gtin|phone|tel|fax|ticket|case|policy|claim|customer|member|membership|loyalty"
@@ -237,7 +277,8 @@ def _cards(text: str) -> Iterator[Finding]:
         if not _brand_fits(digits) or not luhn.is_valid(digits):
             continue
         before = text[max(0, match.start() - 40) : match.start()]
-        if _NOT_A_CARD.search(before) and not _CARD_WORDS.search(before):
+        after = re.split(r"[.;\n]", text[match.end() : match.end() + 40], maxsplit=1)[0]  # the rest of its clause
+        if _NOT_A_CARD.search(before) and not _CARD_WORDS.search(before) and not _CARD_WORDS.search(after):
             continue
         yield Finding("card number", *match.span())
 

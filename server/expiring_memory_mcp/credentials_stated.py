@@ -24,6 +24,11 @@ _KEY_WORDS = (
     r"|private[ _-]?token|bearer(?: token)?|token|secret"
 )
 _PIN_WORDS = r"pin(?: code| number)?|pin-code|cvv|cvc|security code"
+# The password words a passphrase of several words may follow (not codes and PINs, which are digits).
+_PHRASE_WORDS = (
+    r"pass(?:word|wd|phrase)s?|pass ?word|pwd|pw|passwort|kennwort|contrase(?:ñ|n)a|clave|mot de passe|senha"
+    r"|wachtwoord|parola|hasło|haslo"
+)
 _QUALIFIER = (
     r"(?:[ \t]+(?:for|of|to|on|at|in|für|vom|von|zum|zur|der|de|del|du|des|da|do|pour|para|van|voor)"
     r"[ \t]+(?:[\w.@'’\-]+[ \t]+){0,4}?[\w.@'’\-]+)?"
@@ -50,11 +55,12 @@ _NOT_A_VALUE = frozenset(
     rules requirements""".split()  # noqa: SIM905 -- a list of words reads best as words
 )
 _MASKED = re.compile(r"[*•xX.?#_\-]+|<[^>]*>|\[[^\]]*\]|\([^)]*\)?|\(see")  # shown hidden, or pointed at
-# A value that stands for one: a run of x, * or 0, AWS's documented EXAMPLE keys, a template word, a variable or a
-# call (getpass(), os.environ[...], ${VAR}, %VAR%, process.env.X), a path, or an ALL_CAPS name.
+# A value that stands for one: a run of x, * or 0, AWS's documented EXAMPLE keys, a template word alone ("password",
+# not "Password1", which is one of the commonest real passwords), a variable or a call (getpass(), os.environ[...],
+# ${VAR}, %VAR%, process.env.X), a path, or an ALL_CAPS name.
 _PLACEHOLDER = re.compile(
     r"(?:^|[_\-:.])(?:x{4,}|X{4,}|\*{3,}|•{3,}|0{8,}|\.{3,})(?:$|[_\-.])|EXAMPLE"
-    r"|^(?i:change[_-]?me|replace[_-]?me|your[_-]\w+|password\d?|passwort|secret|dummy|placeholder|redacted|null)$"
+    r"|^(?i:change[_-]?me|replace[_-]?me|your[_-]\w+|password|passwort|secret|dummy|placeholder|redacted|null)$"
     r"|[()\[\]{}]|^[$%<]|^(?:process\.env|os\.environ|env\.)|^\.?/|^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$"
 )
 # "pass" after one of these is a ticket, not a password.
@@ -86,6 +92,39 @@ def token_shaped(value: str, shortest: int = 16) -> bool:
     )
 
 
+# A passphrase of several words after "password is" / "passphrase:" runs to the end of its clause.
+_CLAUSE = re.compile(r"[^\n,;.!?\"'”’»)]+")
+_PASSPHRASE_WORD = re.compile(r"[^\W_][\w'’\-]*")
+# Words that make a clause prose about a password rather than one: function words, and words that describe one.
+_PROSE = frozenset(
+    """again enough really quite pretty rather somewhere elsewhere anywhere down up out off over every each all both
+    as than if because since until unless while whether nobody anybody everybody someone something nothing everything
+    me you we they he she him them us mine yours ours theirs i i'm it's that's what's ago yet even random word words
+    character characters letter letters digit digits number numbers symbol symbols chars minimum maximum least most
+    sensitive lowercase uppercase definitely probably possibly usually actually basically certainly obviously clearly
+    likely currently normally apparently generally typically mostly nearly exactly""".split()  # noqa: SIM905
+)
+# "is three random words": a count is not a password.
+_COUNTS = frozenset("one two three four five six seven eight nine ten twelve".split())  # noqa: SIM905
+_NOT_IN_A_PASSPHRASE = (_NOT_A_VALUE | _PROSE) - frozenset(
+    "correct wrong incorrect valid invalid weak strong long short same different easy hard simple secure safe".split()  # noqa: SIM905
+)
+
+
+def _passphrase(text: str, start: int) -> int | None:
+    """Where a passphrase of 2 to 8 words starting at `start` ends (the end of its clause), or None when the clause
+    reads as prose about a password ("is in the drawer", "is easy to guess") rather than as one."""
+    clause = _CLAUSE.match(text, start)
+    if clause is None:
+        return None
+    words = clause.group().split()
+    if not 2 <= len(words) <= 8 or len(clause.group().strip()) > 64:
+        return None
+    if not all(_PASSPHRASE_WORD.fullmatch(w) and w.lower() not in _NOT_IN_A_PASSPHRASE for w in words):
+        return None
+    return start + len(clause.group().rstrip())
+
+
 def stated(text: str) -> Iterator[Span]:
     """A password, PIN or key after a word that names it."""
     for match in _STATED.finditer(text):
@@ -93,6 +132,11 @@ def stated(text: str) -> Iterator[Span]:
         group = "quoted" if match.group("quoted") is not None else "bare"
         value = match.group(group)
         start, end = match.span(group)
+        if group == "bare" and match.group("assign") is not None and re.fullmatch(_PHRASE_WORDS, word):
+            phrase_end = _passphrase(text, start)
+            if phrase_end is not None and not text.startswith("[redacted: ", start):
+                yield "password", start, phrase_end
+                continue
         if group == "bare":
             trimmed = value.rstrip(".,;)")
             end -= len(value) - len(trimmed)
@@ -101,6 +145,7 @@ def stated(text: str) -> Iterator[Span]:
             not value
             or value.endswith(":")
             or value.lower() in _NOT_A_VALUE
+            or value.lower() in _PROSE | _COUNTS
             or _MASKED.fullmatch(value)
             or is_placeholder(value)
         ):

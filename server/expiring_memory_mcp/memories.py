@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Literal
 
-from . import redaction, rules, usage
+from . import credentials, redaction, rules, usage
 from .backends import Backend, NewMemory, Query
 from .engine import Changes, Engine, note_written, recording
 from .errors import InvalidRequest
@@ -215,7 +215,9 @@ class MemoryService(Overview):
         try:
             created = parse_iso(iso(parse_iso(created_at))) if created_at else None
         except (ValueError, OverflowError):
-            raise InvalidRequest(f"created_at {str(created_at)[:40]!r} is not an ISO 8601 time.") from None
+            raise InvalidRequest(
+                f"created_at {credentials.redacted(str(created_at), 40)!r} is not an ISO 8601 time."
+            ) from None
         expiry = None if expires_at is None else self.policy.parse_expires_at(expires_at)
         with self._engine.session() as (backend, now):
             if is_expired(expiry, now):

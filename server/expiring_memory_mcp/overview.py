@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import advice, redaction, rules, usage
+from . import advice, credentials, redaction, rules, usage
 from .backends import Backend, Query, StoredMemory
 from .engine import Engine
 from .errors import InvalidRequest
@@ -49,7 +49,7 @@ class Overview:
         memory = backend.get(memory_id) if rules.is_memory_id(memory_id) else None
         if memory is None or memory.user_id != self.user_id or is_expired(memory.expires_at, now):
             raise InvalidRequest(
-                f"No memory with id {memory_id[:80]!r}: it may have expired or been forgotten. "
+                f"No memory with id {credentials.redacted(memory_id, 80)!r}: it may have expired or been forgotten. "
                 "Use recall or expiring_soon to find current memory ids."
             )
         return memory

@@ -10,6 +10,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
 from pydantic import Field
 
+from . import credentials
 from .memories import MemoryService
 from .memory_types import MEMORY_TYPES
 from .models import MemoryRecord
@@ -27,7 +28,8 @@ def _days(text: str | None) -> float:
         days = 0.0
     if not 0 < days <= 36500:
         raise MCPError(
-            INVALID_PARAMS, f"days must be a number of days above 0 and up to 36500, such as 7; not {text!r}."
+            INVALID_PARAMS,
+            f"days must be a number of days above 0 and up to 36500, such as 7; not {credentials.redacted(text, 60)!r}.",
         )
     return days
 

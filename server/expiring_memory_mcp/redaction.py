@@ -45,8 +45,10 @@ def screen(text: str, metadata: dict[str, Scalar], policy: Policy) -> Screened:
     clean_metadata: dict[str, Scalar] = {}
     for key, value in metadata.items():
         value_found = credentials.find(str(value)) if _may_hold_secret(key, value) else []
-        kinds += [kind for kind in credentials.kinds(value_found) if kind not in kinds]
-        clean_metadata[key] = credentials.redact(str(value), value_found) if value_found else value
+        key_found = credentials.find(key)  # a key is stored and shown as given too
+        kinds += [kind for kind in credentials.kinds(key_found + value_found) if kind not in kinds]
+        clean_key = credentials.redact(key, key_found) if key_found else key
+        clean_metadata[clean_key] = credentials.redact(str(value), value_found) if value_found else value
     if not kinds:
         return Screened(text, metadata, [])
     if policy == "refuse":

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Protocol
 
+from . import credentials
 from .errors import InvalidRequest
 
 
@@ -73,7 +74,7 @@ class RetentionPolicy:
             return moment.astimezone(UTC)
         except (ValueError, OverflowError):
             raise InvalidRequest(
-                f"expires_at {text[:40]!r} is not an ISO 8601 date or time; "
+                f"expires_at {credentials.redacted(text, 40)!r} is not an ISO 8601 date or time; "
                 "use for example '2026-12-24' or '2026-12-24T18:00:00+01:00'."
             ) from None
 

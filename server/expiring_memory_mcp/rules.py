@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from . import credentials
 from .errors import InvalidRequest
 from .memory_types import PERMANENT_TYPES, TEMPORARY_TYPES
 from .models import Scalar
@@ -72,11 +73,12 @@ def content(text: str, max_chars: int, what: str = "content") -> str:
 
 
 def memory_type(value: str) -> str:
-    """A memory type: a short lowercase word."""
+    """A memory type: a short lowercase word, and not a credential (a type is stored and listed as given)."""
     kind = value.strip().lower()
-    if not TYPE_PATTERN.match(kind):
+    known = kind in TEMPORARY_TYPES or kind in PERMANENT_TYPES
+    if not TYPE_PATTERN.match(kind) or (not known and credentials.find(value)):  # a token is not a type to store
         raise InvalidRequest(
-            f"memory_type {value[:50]!r} is not valid: use a short lowercase word such as "
+            f"memory_type {credentials.redacted(value, 50)!r} is not valid: use a short lowercase word such as "
             f"{', '.join(repr(t) for t in TEMPORARY_TYPES + PERMANENT_TYPES[:-1])} or {PERMANENT_TYPES[-1]!r}."
         )
     return kind

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from filelock import FileLock
 
-from .. import mem0_compat
+from .. import credentials, mem0_compat
 from ..errors import InvalidRequest, Unavailable
 from ..retention import mem0_date
 from .base import Backend, NewMemory, Query, StoredMemory
@@ -235,7 +235,7 @@ class PlatformBackend(Backend):
         current = self._get(memory_id)
         if current is None:
             raise InvalidRequest(
-                f"No memory with id {memory_id[:80]!r}: it may have expired or been forgotten. "
+                f"No memory with id {credentials.redacted(memory_id, 80)!r}: it may have expired or been forgotten. "
                 "Use recall or expiring_soon to find current memory ids."
             )
         merged, day = {**current["metadata"], **metadata_of(new)}, mem0_date(new.expires_at)
@@ -245,7 +245,9 @@ class PlatformBackend(Backend):
         """The Platform embeds the new text again; what it keeps of the old one is the Platform's (its own history)."""
         current = self._get(memory_id)
         if current is None:
-            raise InvalidRequest(f"No memory with id {memory_id[:80]!r}: it may have expired or been forgotten.")
+            raise InvalidRequest(
+                f"No memory with id {credentials.redacted(memory_id, 80)!r}: it may have expired or been forgotten."
+            )
         merged, day = {**current["metadata"], **metadata_of(new)}, mem0_date(new.expires_at)
         self._call("rewrite", lambda c: c.update(memory_id, text=text, metadata=merged, expiration_date=day))
 

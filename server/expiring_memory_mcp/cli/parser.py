@@ -10,7 +10,7 @@ from datetime import timedelta
 from itertools import pairwise
 from typing import Any, NoReturn
 
-from .. import __version__
+from .. import __version__, credentials
 from ..memory_types import PERMANENT_TYPES
 
 PROG = "expiring-memory-mcp"
@@ -24,8 +24,8 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:  # one line, not argparse's usage block
-        raise UsageError(f"{message} (see {self.prog} --help)")
+    def error(self, message: str) -> NoReturn:  # one line, not argparse's usage block; argparse echoes arguments
+        raise UsageError(f"{credentials.redact(message)} (see {self.prog} --help)")
 
     def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
         # argparse reads `--ttl -3d` as an option without its value ("expected one argument"): say what is wrong.

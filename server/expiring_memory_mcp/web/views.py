@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
+from .. import credentials
 from ..errors import InvalidRequest
 from ..models import MemoryRecord
 
@@ -149,7 +150,9 @@ def parse_days(text: str) -> float | None:
     try:
         return float(text)
     except ValueError:
-        raise InvalidRequest(f"{text[:20]!r} is not a number of days; give for example 7 or 0.5.") from None
+        raise InvalidRequest(
+            f"{credentials.redacted(text, 20)!r} is not a number of days; give for example 7 or 0.5."
+        ) from None
 
 
 # -- the chart -------------------------------------------------------------------------------------------------------
