@@ -16,8 +16,10 @@ import httpx
 import pytest
 from mcp import Client, StdioServerParameters
 
-from expiring_memory_mcp.settings import Settings
 from cli_script import cli_env, one_line_error, script
+from expiring_memory_mcp.errors import Unavailable
+from expiring_memory_mcp.settings import Settings
+from expiring_memory_mcp.web.launch import open_view
 from support import SCRIPT, call, make_service, server_env, serving
 from test_http import ALICE, BOB, as_user, free_port, http_server
 
@@ -66,9 +68,6 @@ async def test_another_process_gets_a_new_link_from_the_running_view_only_with_t
 
 
 async def test_the_view_failing_to_start_is_a_clear_error(settings: Settings, clock: Any, embedder: Any) -> None:
-    from expiring_memory_mcp.errors import Unavailable
-    from expiring_memory_mcp.web.launch import open_view
-
     service = make_service(settings, clock, embedder)
     try:
         with socket.create_server(("127.0.0.1", 0)) as taken:
