@@ -175,6 +175,8 @@ def test_with_http_tokens_each_token_sees_only_its_own_users_memories(
             forged = alice.post(f"/memories/{bobs.id}/forget", data={"csrf": csrf, "confirmed": "yes"})
             assert forged.status_code == 400 and "No memory with id" in forged.text
         assert [m.id for m in service.for_user("bob").memories()] == [bobs.id]
+        with TestClient(prepared.app, base_url=BASE, client=("127.0.0.1", 50000)) as local:  # no launch links here
+            assert local.post("/launch", headers={"Authorization": f"Bearer {prepared.secret}"}).status_code == 403
     finally:
         service.close()
 
@@ -260,3 +262,17 @@ def test_at_most_a_thousand_sessions_are_kept_the_oldest_signed_out_first() -> N
     assert len(set(sessions)) == MAX_SESSIONS + 1  # a bearer token signs in again and again, each time anew
     assert access.user_for_session(sessions[0]) is None
     assert all(access.user_for_session(s) == "bob" for s in sessions[1:])
+
+
+def test_a_new_link_is_handed_out_only_to_this_computer_with_the_secret(service: MemoryService, stored: str) -> None:
+    prepared = prepare(service, "127.0.0.1", 8766)
+    bearer = {"Authorization": f"Bearer {prepared.secret}"}
+    with TestClient(prepared.app, base_url=BASE, client=("203.0.113.5", 50000)) as remote:
+        assert remote.post("/launch", headers=bearer).status_code == 403  # the right secret, from elsewhere
+    with TestClient(prepared.app, base_url=BASE, client=("127.0.0.1", 50000)) as local:
+        assert local.post("/launch", headers={"Authorization": "Bearer wrong"}).status_code == 403
+        assert local.get("/launch").status_code == 405
+        fresh = local.post("/launch", headers=bearer).json()["url"]
+        assert fresh.startswith(f"{BASE}/?token=") and fresh != prepared.url
+        assert local.get(fresh).status_code == 200
+        assert SECRET in local.get("/").text

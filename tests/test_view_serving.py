@@ -88,13 +88,20 @@ async def test_a_stale_view_file_is_not_trusted(client: Client, settings: Settin
 
 
 @pytest.mark.slow
-async def test_the_view_a_stdio_server_started_stops_when_the_server_exits(tmp_path: Path) -> None:
-    params = StdioServerParameters(command=SCRIPT, args=["serve"], env=server_env(tmp_path, tmp_path / "data"))
+async def test_a_second_server_process_gets_a_new_link_to_the_view_of_the_first_which_stops_when_it_exits(
+    tmp_path: Path, client: Client, settings: Settings
+) -> None:
+    env = server_env(tmp_path, settings.data_dir)  # the same data dir and user as `client`, in another process
+    params = StdioServerParameters(command=SCRIPT, args=["serve"], env=env)
     with anyio.fail_after(120):
-        async with Client(params) as client:
-            url = (await call(client, "open_memory_view"))["url"]
-            async with httpx.AsyncClient() as http:
+        async with Client(params) as first:
+            url = (await call(first, "open_memory_view"))["url"]
+            other = await call(client, "open_memory_view")  # asks the first process's view for a link (POST /launch)
+            assert other["already_running"] is True and other["url"] != url
+            assert other["url"].partition("?")[0] == url.partition("?")[0]
+            async with httpx.AsyncClient() as http, httpx.AsyncClient() as second:
                 assert (await http.get(url)).status_code == 200
+                assert (await second.get(other["url"])).status_code == 200
     with anyio.fail_after(30):
         async with httpx.AsyncClient() as http:
             with pytest.raises(httpx.TransportError):
