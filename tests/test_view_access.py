@@ -211,6 +211,9 @@ def test_the_launch_link_signs_in_once_and_a_second_use_says_to_ask_for_a_new_li
         assert other.post("/signin", data={"token": link.partition("=")[2]}).status_code == 401
         assert other.get("/").status_code == 401
     assert SECRET in http.get("/").text  # the first browser stays signed in
+    back = http.get(link)  # and going back to the link there (Back, a reload) just goes on to the page
+    assert back.status_code == 200 and "set-cookie" not in back.headers and "already been used" not in back.text
+    assert SECRET in http.get("/").text
 
 
 def test_each_sign_in_is_its_own_session_with_its_own_csrf_token(service: MemoryService, stored: str) -> None:

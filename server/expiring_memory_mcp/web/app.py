@@ -84,13 +84,15 @@ def build_view(config: ViewConfig) -> Starlette:
         (a meta refresh, not a redirect: a same-site navigation, so the SameSite=Strict cookie goes with it even
         when the link was opened from another application)."""
         outcome = access.sign_in(token.strip())
+        onward = TEMPLATES.TemplateResponse(request, "signed_in.html", {"target": str(request.url_for("index"))})
+        if outcome.used and session(request) is not None:  # the browser it signed in, back on it (Back, a reload)
+            return onward
         if outcome.used:
             return signin(request, USED)
         if outcome.session is None:
             return signin(request, "That token is not valid for this view.")
-        response = TEMPLATES.TemplateResponse(request, "signed_in.html", {"target": str(request.url_for("index"))})
-        response.set_cookie(COOKIE, outcome.session, httponly=True, samesite="strict", path=cookie_path(request))
-        return response
+        onward.set_cookie(COOKIE, outcome.session, httponly=True, samesite="strict", path=cookie_path(request))
+        return onward
 
     async def checked_form(request: Request) -> tuple[MemoryService, str, FormData]:
         found = session(request)
