@@ -17,10 +17,8 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from cli_script import cli_env, one_line_error, script
-from expiring_memory_mcp.errors import Unavailable
 from expiring_memory_mcp.settings import Settings
-from expiring_memory_mcp.web.launch import open_view
-from support import SCRIPT, call, make_service, server_env, serving
+from support import SCRIPT, call, server_env, serving
 from test_http import ALICE, BOB, as_user, free_port, http_server
 
 pytestmark = pytest.mark.anyio
@@ -67,16 +65,28 @@ async def test_another_process_gets_a_new_link_from_the_running_view_only_with_t
         assert (await http.get(fresh)).status_code == 200
 
 
-async def test_the_view_failing_to_start_is_a_clear_error(settings: Settings, clock: Any, embedder: Any) -> None:
-    service = make_service(settings, clock, embedder)
-    try:
-        with socket.create_server(("127.0.0.1", 0)) as taken:
-            port = taken.getsockname()[1]
-            with pytest.raises(Unavailable, match=f"The memory view could not start: port {port} on 127.0.0.1"):
-                open_view(service, port)
-        assert not (settings.data_dir / "memory-view.json").exists()
-    finally:
-        service.close()
+async def test_the_view_failing_to_start_is_an_error_the_tool_says_and_nothing_is_kept(
+    settings: Settings, clock: Any, embedder: Any
+) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        fixed = settings.model_copy(update={"view_port": port})
+        async with serving(fixed, clock, embedder) as client:
+            refused = await client.call_tool("open_memory_view", {})
+    assert refused.is_error
+    said = refused.content[0].text
+    assert f"The memory view could not start: port {port} on 127.0.0.1 cannot be used" in said
+    assert "EXPIRING_MEMORY_VIEW_PORT" in said
+    assert not (settings.data_dir / "memory-view.json").exists()
+
+
+async def test_the_view_serves_on_the_configured_port(settings: Settings, clock: Any, embedder: Any) -> None:
+    port = free_port()
+    async with serving(settings.model_copy(update={"view_port": port}), clock, embedder) as client:
+        opened = await call(client, "open_memory_view")
+    assert opened["url"].startswith(f"http://127.0.0.1:{port}/?token=")
+    async with httpx.AsyncClient() as http:
+        assert (await http.get(opened["url"])).status_code == 200
 
 
 async def test_a_stale_view_file_is_not_trusted(client: Client, settings: Settings) -> None:

@@ -150,7 +150,8 @@ def _start(service: MemoryService, port: int = 0) -> tuple[Running, str]:
     except OSError as exc:
         raise Unavailable(
             f"The memory view could not start: port {port} on 127.0.0.1 cannot be used ({exc.strerror or exc}). "
-            "Try again later."
+            "Tell the user to close what uses it, or to set EXPIRING_MEMORY_VIEW_PORT to another port (0 picks a free "
+            "one) and restart the server."
         ) from None
     port = sock.getsockname()[1]
     prepared = prepare(service, "127.0.0.1", port)
@@ -188,9 +189,9 @@ def _forget_state(path: Path, port: int) -> None:
             path.unlink()
 
 
-def open_view(service: MemoryService, port: int = 0) -> tuple[str, bool]:
+def open_view(service: MemoryService) -> tuple[str, bool]:
     """A new sign-in link to this user's view of this data dir, and whether the view was already running (here or in
-    another server process); starts one in this process (on `port`, 0: any free one) if none answers. Blocking."""
+    another server process); starts one in this process (on EXPIRING_MEMORY_VIEW_PORT) if none answers. Blocking."""
     data_dir = service.settings.data_dir
     state_path = data_dir / STATE_FILE
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -202,7 +203,7 @@ def open_view(service: MemoryService, port: int = 0) -> tuple[str, bool]:
                 if known is mine:
                     _write_state(state_path, known)
                 return url, True
-        mine, url = _start(service, port)
+        mine, url = _start(service, service.settings.view_port)
         _running[(data_dir, service.user_id)] = mine
         _write_state(state_path, mine)
         atexit.register(_forget_state, state_path, mine.port)
