@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 from expiring_memory_mcp.memories import MemoryService
 from expiring_memory_mcp.settings import Settings
 from expiring_memory_mcp.web.launch import prepare
+from expiring_memory_mcp.web.security import COOKIE, MAX_SESSIONS, SESSION_IDLE, Access
 from support import make_service
 
 BASE = "http://127.0.0.1:8766"
@@ -174,6 +175,8 @@ def test_with_http_tokens_each_token_sees_only_its_own_users_memories(
             forged = alice.post(f"/memories/{bobs.id}/forget", data={"csrf": csrf, "confirmed": "yes"})
             assert forged.status_code == 400 and "No memory with id" in forged.text
         assert [m.id for m in service.for_user("bob").memories()] == [bobs.id]
+        with TestClient(prepared.app, base_url=BASE, client=("127.0.0.1", 50000)) as local:  # no launch links here
+            assert local.post("/launch", headers={"Authorization": f"Bearer {prepared.secret}"}).status_code == 403
     finally:
         service.close()
 
@@ -184,3 +187,95 @@ def test_memory_text_is_shown_as_text_never_as_markup(view: Any, service: Memory
     page = http.get("/").text
     assert "<script>alert" not in page and "<b>bold</b>" not in page
     assert "&lt;script&gt;alert(&#34;hi&#34;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in page
+
+
+# -- sessions: one per sign-in, kept on the server, ended there ------------------------------------------------------
+
+
+def cookie_and_csrf(http: TestClient, link: str) -> tuple[str, str]:
+    """Signs `http` in with `link`; its session cookie and the CSRF token of its page."""
+    assert http.get(link).status_code == 200
+    page = http.get("/")
+    assert page.status_code == 200
+    return str(http.cookies[COOKIE]), re.findall(r'name="csrf" value="([^"]+)"', page.text)[0]
+
+
+def test_the_launch_link_signs_in_once_and_a_second_use_says_to_ask_for_a_new_link(view: Any, stored: str) -> None:
+    http, link = view
+    assert http.get(link).status_code == 200
+    with TestClient(http.app, base_url=BASE) as other:
+        again = other.get(link)
+        assert again.status_code == 401 and "set-cookie" not in again.headers
+        assert "already been used" in again.text and "Ask your assistant to open the memory view again" in again.text
+        assert SECRET not in again.text
+        assert other.post("/signin", data={"token": link.partition("=")[2]}).status_code == 401
+        assert other.get("/").status_code == 401
+    assert SECRET in http.get("/").text  # the first browser stays signed in
+    back = http.get(link)  # and going back to the link there (Back, a reload) just goes on to the page
+    assert back.status_code == 200 and "set-cookie" not in back.headers and "already been used" not in back.text
+    assert SECRET in http.get("/").text
+
+
+def test_each_sign_in_is_its_own_session_with_its_own_csrf_token(service: MemoryService, stored: str) -> None:
+    prepared = prepare(service, "127.0.0.1", 8766)
+    second_link = "/?token=" + prepared.access.mint(service.user_id)
+    with TestClient(prepared.app, base_url=BASE) as one, TestClient(prepared.app, base_url=BASE) as two:
+        cookie_one, csrf_one = cookie_and_csrf(one, prepared.url.removeprefix(BASE))
+        cookie_two, csrf_two = cookie_and_csrf(two, second_link)
+        assert cookie_one != cookie_two and csrf_one != csrf_two
+        assert service.user_id not in cookie_one  # the cookie is a random id, not the user
+        crossed = two.post(f"/memories/{stored}/forget", data={"csrf": csrf_one, "confirmed": "yes"})
+        assert crossed.status_code == 403
+        assert one.post("/search", data={"csrf": csrf_one, "q": "locker"}).status_code == 200
+    assert [m.id for m in service.memories()] == [stored]
+
+
+def test_signing_out_ends_the_session_on_the_server_so_a_copied_cookie_is_refused(
+    service: MemoryService, stored: str
+) -> None:
+    prepared = prepare(service, "127.0.0.1", 8766)
+    with TestClient(prepared.app, base_url=BASE) as browser, TestClient(prepared.app, base_url=BASE) as thief:
+        cookie, csrf = cookie_and_csrf(browser, prepared.url.removeprefix(BASE))
+        thief.cookies.set(COOKIE, cookie)
+        assert SECRET in thief.get("/").text  # a copy works while the session lives
+        out = browser.post("/signout", data={"csrf": csrf})
+        assert out.status_code == 401 and "Sign in" in out.text
+        refused = thief.get("/")
+        assert refused.status_code == 401 and "Your session has ended" in refused.text and SECRET not in refused.text
+        forged = thief.post(f"/memories/{stored}/forget", data={"csrf": csrf, "confirmed": "yes"})
+        assert forged.status_code == 401
+    assert [m.id for m in service.memories()] == [stored]
+
+
+def test_a_session_ends_after_twelve_idle_hours_and_a_used_one_lives_on() -> None:
+    now = [0.0]
+    access = Access({}, now=lambda: now[0])
+    idle, used = access.sign_in(access.mint("alice")).session, access.sign_in(access.mint("alice")).session
+    assert idle and used
+    now[0] += SESSION_IDLE - 60
+    assert access.user_for_session(used) == "alice"
+    now[0] += 120  # idle's 12 hours are up; used was seen 2 minutes ago
+    assert access.user_for_session(idle) is None and access.user_for_session(used) == "alice"
+    assert access.user_for_session(idle) is None  # and it stays ended
+
+
+def test_at_most_a_thousand_sessions_are_kept_the_oldest_signed_out_first() -> None:
+    access = Access({"bearer-token-" + "x" * 32: "bob"})
+    sessions = [access.sign_in("bearer-token-" + "x" * 32).session for _ in range(MAX_SESSIONS + 1)]
+    assert len(set(sessions)) == MAX_SESSIONS + 1  # a bearer token signs in again and again, each time anew
+    assert access.user_for_session(sessions[0]) is None
+    assert all(access.user_for_session(s) == "bob" for s in sessions[1:])
+
+
+def test_a_new_link_is_handed_out_only_to_this_computer_with_the_secret(service: MemoryService, stored: str) -> None:
+    prepared = prepare(service, "127.0.0.1", 8766)
+    bearer = {"Authorization": f"Bearer {prepared.secret}"}
+    with TestClient(prepared.app, base_url=BASE, client=("203.0.113.5", 50000)) as remote:
+        assert remote.post("/launch", headers=bearer).status_code == 403  # the right secret, from elsewhere
+    with TestClient(prepared.app, base_url=BASE, client=("127.0.0.1", 50000)) as local:
+        assert local.post("/launch", headers={"Authorization": "Bearer wrong"}).status_code == 403
+        assert local.get("/launch").status_code == 405
+        fresh = local.post("/launch", headers=bearer).json()["url"]
+        assert fresh.startswith(f"{BASE}/?token=") and fresh != prepared.url
+        assert local.get(fresh).status_code == 200
+        assert SECRET in local.get("/").text

@@ -150,7 +150,7 @@ async def test_without_javascript_reading_works_and_an_action_asks_on_a_page_of_
     assert (await call(client, "recall", query="heat pumps"))["memories"] == []
 
 
-async def test_no_token_a_wrong_token_a_rebound_host_and_a_cross_origin_form_are_refused(
+async def test_no_token_a_wrong_token_a_used_link_a_rebound_host_and_a_cross_origin_form_are_refused(
     client: Client, browser: Browser, link: str
 ) -> None:
     memory = await call(client, "remember_permanent", content="Locker code is 4417", memory_type="account")
@@ -169,6 +169,13 @@ async def test_no_token_a_wrong_token_a_rebound_host_and_a_cross_origin_form_are
     rebound = await signed.goto(f"http://attacker.example:{parts.port}/?{parts.query}")
     assert rebound is not None and rebound.status == 421
     assert "4417" not in await signed.content()
+
+    # The link signed `signed` in: in another browser it is used up, and the page says how to get a new one.
+    answer = await page.goto(link)
+    assert answer is not None and answer.status == 401
+    await expect(page.get_by_role("alert")).to_contain_text("already been used")
+    await expect(page.get_by_role("alert")).to_contain_text("Ask your assistant to open the memory view again")
+    assert "4417" not in await page.content()
 
     # A page on another site posts a form to the view in the signed-in browser.
     forget = f"{bare}memories/{memory['id']}/forget"

@@ -110,7 +110,7 @@ async def test_a_memory_that_expires_and_is_swept_joins_the_ledger_without_javas
 
 
 async def test_tier_advice_says_what_insights_says_and_fits_a_phone(
-    client: Client, browser: Browser, link: str, clock: FakeClock
+    client: Client, browser: Browser, link: str, clock: FakeClock, service: MemoryService
 ) -> None:
     for n in range(10):
         await call(client, "remember_temporary", content=f"Cached price list number {n}", memory_type="cache")
@@ -131,7 +131,7 @@ async def test_tier_advice_says_what_insights_says_and_fits_a_phone(
     await expect(page.locator("li.insight[data-type='session'] .badge")).to_have_text("Too little data")
 
     phone = await (await browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)).new_page()
-    await phone.goto(link)
+    await phone.goto(open_view(service)[0])  # a link signs in once: the phone asks for its own
     for name in ("Tier advice", "Forgotten"):
         await tab(phone, name)
         assert await phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), name

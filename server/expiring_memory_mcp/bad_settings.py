@@ -1,6 +1,6 @@
 """Reading the settings from the environment, where a bad one becomes one line for a person: the variable, what it
 holds and what it accepts, instead of pydantic's traceback. Every mode words it so: the stdio server, `serve --http`
-and each command. The HTTP-only settings matter only to `serve --http`: elsewhere a bad one is left unread."""
+and each command. The HTTP-only settings matter only to `serve --http` and `ui`: elsewhere a bad one is left unread."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from .settings import Settings
 
 logger = logging.getLogger(__name__)
 PREFIX = "EXPIRING_MEMORY_"
-HTTP_ONLY = ("http_tokens", "allowed_hosts", "allowed_origins")  # read by `serve --http` alone (remote.py)
+HTTP_ONLY = ("http_tokens", "allowed_hosts", "allowed_origins")  # read by `serve --http` and `ui` alone
 _SHOWN = 60  # at most this much of a bad value is repeated back
 
 
@@ -32,7 +32,7 @@ def read_settings(*, http: bool = False) -> Settings:
     relevant = [p for p in problems if http or _field(p) not in HTTP_ONLY]
     if relevant:
         raise BadSetting(" ".join(dict.fromkeys(worded(p) for p in relevant)))
-    logger.debug("ignoring the HTTP-only settings, which only `serve --http` reads: %s", _names(problems))
+    logger.debug("ignoring the HTTP-only settings, which only `serve --http` and `ui` read: %s", _names(problems))
     try:
         return Settings(
             **{name: Settings.model_fields[name].get_default(call_default_factory=True) for name in HTTP_ONLY}

@@ -133,5 +133,9 @@ class Insights(BaseModel):
 
 
 class MemoryViewLink(BaseModel):
-    url: str = Field(description="The private link to the memory view on this computer; it signs the user in.")
-    already_running: bool = Field(description="True if a view was already running and is reused.")
+    url: str = Field(
+        description="The private link to the memory view on this computer; it signs one browser in, once (call again for a new link)."
+    )
+    already_running: bool = Field(
+        description="True if a view was already running and is reused (the link is new either way)."
+    )

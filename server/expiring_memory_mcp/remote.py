@@ -86,7 +86,9 @@ def serve_http(service: MemoryService, settings: Settings, host: str, port: int)
     logger.info(
         "the memory view is at %s%s",
         view_url,
-        " (sign in with your bearer token, or open it with ?token=<your token> once)" if users else "",
+        " (sign in with your bearer token, or open it with ?token=<your token> once)"
+        if users
+        else " (the link signs in one browser, once)",
     )
     # uvicorn as the SDK runs it, without the access log: the view's sign-in address carries a token.
     config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower(), access_log=False)

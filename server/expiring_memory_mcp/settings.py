@@ -148,6 +148,14 @@ class Settings(BaseSettings):
         "keeps each entry, in days; older entries are dropped by the sweep.",
     )
 
+    # -- The memory view (issue 19) --
+    view_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="The port on 127.0.0.1 where the open_memory_view tool serves the memory view; 0 picks a free one.",
+    )
+
     @field_validator("extend_on_recall", mode="before")
     @classmethod
     def _json_map(cls, value: Any) -> Any:

@@ -50,7 +50,7 @@ def run(
         if args.command in (None, "serve"):
             raise UsageError(f"serving options go after the command: {PROG} serve [--http --host H --port P]")
         if settings is None:
-            settings = read_settings()
+            settings = read_settings(http=args.command == "ui")  # `ui` serves, with the HTTP tokens
         log_to_stderr(settings)
         service = open_service(settings, clock, build)
         view = View(out, args.json, settings.timezone)

@@ -20,11 +20,11 @@ if TYPE_CHECKING:
 _PACKAGE = __name__.partition(".")[0]  # expiring_memory_mcp: the server's own loggers
 
 
-def read_settings() -> Settings:
+def read_settings(*, http: bool = False) -> Settings:
     """Settings from the environment; a bad one is a usage error, one line naming its variable (bad_settings.py).
-    The HTTP-only settings are not read: no command uses them."""
+    The HTTP-only settings are read only with `http` (the `ui` command, which serves like `serve --http`)."""
     try:
-        return bad_settings.read_settings(http=False)
+        return bad_settings.read_settings(http=http)
     except bad_settings.BadSetting as exc:
         raise UsageError(str(exc)) from None
 

@@ -5,6 +5,7 @@ the small script (static/view.js) replaces with a dialog."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,12 +30,17 @@ from ..memories import MemoryService
 from ..memory_types import MEMORY_TYPES
 from ..models import Usage
 from . import learned, views
-from .security import COOKIE, Access, Guard
+from .security import COOKIE, Access, Guard, is_loopback
 
 HERE = Path(__file__).parent
 NAME = "expiring-memory-mcp"  # what /health answers, so a second server knows the port is this view
 ACTIONS = {"renew": "Renew", "permanent": "Make permanent", "forget": "Forget"}
 SEARCH_LIMIT = 20
+ENDED = "Your session has ended (you signed out, or the page was not used for 12 hours): sign in again."
+USED = (
+    "This sign-in link has already been used: each link signs in once. Ask your assistant to open the memory view "
+    "again for a new link (or start `expiring-memory-mcp ui` again)."
+)
 T = TypeVar("T")
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")
 TEMPLATES.env.filters.update(plural=views.plural)
@@ -46,8 +52,9 @@ class ViewConfig:
     access: Access
     hosts: list[str]  # Host header values accepted
     timezone: str
-    key: str  # what /health answers: a digest of the launch token, so a second server can tell this view is its own
+    key: str  # what /health answers: a digest of the launch secret, so a second server can tell this view is its own
     signin_hint: str  # where the token comes from, on the sign-in page
+    launch_secret: str | None = None  # authorizes POST /launch (a new sign-in link), from loopback; None: no such route
 
 
 def build_view(config: ViewConfig) -> Starlette:
@@ -67,16 +74,25 @@ def build_view(config: ViewConfig) -> Starlette:
         context = {"hint": config.signin_hint, "error": error}
         return TEMPLATES.TemplateResponse(request, "signin.html", context, status_code=401)
 
+    def signed_out(request: Request, error: str | None = None) -> Response:
+        response = signin(request, error)
+        response.delete_cookie(COOKIE, path=cookie_path(request), httponly=True, samesite="strict")
+        return response
+
     def signed_in(request: Request, token: str) -> Response:
         """A known token becomes the session cookie. The page then reloads itself without the token in its address
         (a meta refresh, not a redirect: a same-site navigation, so the SameSite=Strict cookie goes with it even
         when the link was opened from another application)."""
-        user = access.user_for_token(token.strip())
-        if user is None:
+        outcome = access.sign_in(token.strip())
+        onward = TEMPLATES.TemplateResponse(request, "signed_in.html", {"target": str(request.url_for("index"))})
+        if outcome.used and session(request) is not None:  # the browser it signed in, back on it (Back, a reload)
+            return onward
+        if outcome.used:
+            return signin(request, USED)
+        if outcome.session is None:
             return signin(request, "That token is not valid for this view.")
-        response = TEMPLATES.TemplateResponse(request, "signed_in.html", {"target": str(request.url_for("index"))})
-        response.set_cookie(COOKIE, access.session(user), httponly=True, samesite="strict", path=cookie_path(request))
-        return response
+        onward.set_cookie(COOKIE, outcome.session, httponly=True, samesite="strict", path=cookie_path(request))
+        return onward
 
     async def checked_form(request: Request) -> tuple[MemoryService, str, FormData]:
         found = session(request)
@@ -199,7 +215,7 @@ def build_view(config: ViewConfig) -> Starlette:
             return signed_in(request, request.query_params["token"])
         found = session(request)
         if found is None:
-            return signin(request)
+            return signin(request, ENDED if COOKIE in request.cookies else None)
         return await page(request, *found)
 
     async def signin_form(request: Request) -> Response:
@@ -207,10 +223,10 @@ def build_view(config: ViewConfig) -> Starlette:
         return signed_in(request, str(form.get("token", "")))
 
     async def signout(request: Request) -> Response:
-        await checked_form(request)
-        response = signin(request, None)
-        response.delete_cookie(COOKIE, path=cookie_path(request), httponly=True, samesite="strict")
-        return response
+        """Ends the session here, on the server: its cookie, wherever it was copied, signs nobody in again."""
+        _, session_id, _ = await checked_form(request)
+        access.sign_out(session_id)
+        return signed_out(request)
 
     async def search(request: Request) -> Response:
         """Search by POST: what a person searches for is close to what they remember, so it stays out of addresses,
@@ -254,6 +270,15 @@ def build_view(config: ViewConfig) -> Starlette:
     async def health(request: Request) -> Response:
         return JSONResponse({"view": NAME, "key": config.key})
 
+    async def launch(request: Request) -> Response:
+        """A new sign-in link, for another server process on this computer that holds the secret (memory-view.json)."""
+        given = request.headers.get("authorization", "").removeprefix("Bearer ")
+        loopback = request.client is not None and is_loopback(request.client.host)
+        if config.launch_secret is None or not loopback or not hmac.compare_digest(given, config.launch_secret):
+            return JSONResponse({"error": "not allowed"}, status_code=403)
+        token = access.mint(config.service.user_id)
+        return JSONResponse({"url": f"{request.url_for('index')}?token={token}"})
+
     async def unavailable(request: Request, exc: Exception) -> Response:
         return TEMPLATES.TemplateResponse(request, "problem.html", {"message": str(exc)}, status_code=503)
 
@@ -270,6 +295,7 @@ def build_view(config: ViewConfig) -> Starlette:
         Route("/forgotten", forgotten, methods=["GET"], name="forgotten"),
         Route("/advice", advice, methods=["GET"], name="advice"),
         Route("/health", health, methods=["GET"]),
+        Route("/launch", launch, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={Unavailable: unavailable, HTTPException: problem})

@@ -1,10 +1,12 @@
 """Who may see the view and change memories through it.
 
-A token (the one-time launch token `ui` prints, or an `serve --http` bearer token) is presented once, in the link or
-the sign-in form, and exchanged for a session cookie (HttpOnly, SameSite=Strict) naming the token's user, signed with
-a secret that lives only in this process's memory. Every form that changes something carries a CSRF token derived from
-the cookie; a POST whose Origin is not this page's own is refused; a request whose Host header is not one the view is
-served as is refused (DNS rebinding). `Guard` applies the last two, and the security headers, to every request."""
+A token is presented in the link or the sign-in form and exchanged for a session: a launch token (what `ui` prints
+and `open_memory_view` returns) signs in once and is then used up; an `serve --http` bearer token signs in every time.
+A session is a random id the cookie holds (HttpOnly, SameSite=Strict) and this process maps to its user, in memory
+only: at most MAX_SESSIONS (the oldest dropped), ended by signing out or by SESSION_IDLE without a request. Every form
+that changes something carries a CSRF token derived from the session id; a POST whose Origin is not this page's own is
+refused; a request whose Host header is not one the view is served as is refused (DNS rebinding). `Guard` applies the
+last two, and the security headers, to every request."""
 
 from __future__ import annotations
 
@@ -13,7 +15,11 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
-from collections.abc import Iterable, Mapping
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,52 +29,104 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 COOKIE = "expiring_memory_view"
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+MAX_SESSIONS = 1000  # signed-in browsers kept; the oldest is signed out beyond this
+MAX_LAUNCH = 100  # launch links handed out and not yet used; the oldest stops working beyond this
+SESSION_IDLE = 12 * 3600.0  # seconds without a request after which a session has ended
 
 
 def new_token() -> str:
-    """A launch token: 256 random bits, URL-safe."""
+    """A launch token, a session id or a secret: 256 random bits, URL-safe."""
     return secrets.token_urlsafe(32)
 
 
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+@dataclass
+class SignIn:
+    """What a token was worth: the new session's id, or why there is none."""
+
+    session: str | None
+    used: bool = False  # a launch token that already signed someone in
+
+
+@dataclass
+class _Session:
+    user: str
+    seen: float
+
+
 class Access:
-    """Tokens to users, and the session cookies and CSRF tokens this process signs."""
+    """Who a token signs in, and the sessions of this view: both in this process's memory only.
 
-    def __init__(self, tokens: Mapping[str, str]) -> None:
-        self._users = [(hashlib.sha256(token.encode()).digest(), user) for token, user in tokens.items()]
+    `now` (seconds, monotonic) is injectable so tests can move past SESSION_IDLE without waiting."""
+
+    def __init__(self, tokens: Mapping[str, str], now: Callable[[], float] = time.monotonic) -> None:
+        self._users = [(_digest(token), user) for token, user in tokens.items()]  # reusable bearer tokens
+        self._launch: OrderedDict[bytes, str] = OrderedDict()  # single-use tokens' digests, to their users
+        self._used: OrderedDict[bytes, None] = OrderedDict()  # spent launch tokens, to say so when one comes back
+        self._sessions: OrderedDict[str, _Session] = OrderedDict()
         self._secret = secrets.token_bytes(32)
+        self._now = now
+        self._lock = threading.Lock()  # launch tokens are minted from another thread (open_memory_view)
 
-    def user_for_token(self, token: str) -> str | None:
-        digest = hashlib.sha256(token.encode()).digest()
+    def mint(self, user: str) -> str:
+        """A new launch token for `user`: it signs in once."""
+        token = new_token()
+        with self._lock:
+            self._launch[_digest(token)] = user
+            while len(self._launch) > MAX_LAUNCH:
+                self._launch.popitem(last=False)
+        return token
+
+    def sign_in(self, token: str) -> SignIn:
+        """A new session for the token's user; a launch token is used up by it."""
+        digest = _digest(token)
         user = None
         for known, owner in self._users:  # every one compared, in constant time
             if hmac.compare_digest(digest, known):
                 user = owner
-        return user
+        with self._lock:
+            if user is None:
+                user = self._launch.pop(digest, None)  # a dict lookup by a SHA-256 digest: no timing oracle
+                if user is not None:
+                    self._used[digest] = None
+                    while len(self._used) > MAX_LAUNCH:
+                        self._used.popitem(last=False)
+            if user is None:
+                return SignIn(None, used=digest in self._used)
+            session = new_token()
+            self._sessions[session] = _Session(user, self._now())
+            while len(self._sessions) > MAX_SESSIONS:
+                self._sessions.popitem(last=False)
+        return SignIn(session)
 
-    def _sign(self, purpose: str, value: str) -> str:
-        mac = hmac.new(self._secret, f"{purpose}\0{value}".encode(), hashlib.sha256).digest()
+    def user_for_session(self, session: str | None) -> str | None:
+        """The user of a live session, which this request keeps alive; None for an unknown, ended or idle one."""
+        with self._lock:
+            found = self._sessions.get(session or "")
+            if found is None:
+                return None
+            now = self._now()
+            if now - found.seen > SESSION_IDLE:
+                del self._sessions[session or ""]
+                return None
+            found.seen = now
+            self._sessions.move_to_end(session or "")
+            return found.user
+
+    def sign_out(self, session: str) -> None:
+        with self._lock:
+            self._sessions.pop(session, None)
+
+    def csrf(self, session: str) -> str:
+        """The token every changing form carries: this session's own, unknowable from another site or session."""
+        mac = hmac.new(self._secret, f"csrf\0{session}".encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(mac).decode().rstrip("=")
 
-    def session(self, user: str) -> str:
-        """The cookie's value for a user: the user id and its signature."""
-        name = base64.urlsafe_b64encode(user.encode()).decode().rstrip("=")
-        return f"{name}.{self._sign('session', name)}"
-
-    def user_for_session(self, cookie: str | None) -> str | None:
-        name, _, signature = (cookie or "").partition(".")
-        if not name or not hmac.compare_digest(signature, self._sign("session", name)):
-            return None
-        try:
-            return base64.urlsafe_b64decode(name + "=" * (-len(name) % 4)).decode()
-        except ValueError:
-            return None
-
-    def csrf(self, cookie: str) -> str:
-        """The token every changing form carries: bound to this session, unknowable from another site."""
-        return self._sign("csrf", cookie)
-
-    def csrf_ok(self, cookie: str | None, token: str) -> bool:
-        return bool(cookie) and hmac.compare_digest(token, self.csrf(cookie or ""))
+    def csrf_ok(self, session: str | None, token: str) -> bool:
+        return bool(session) and hmac.compare_digest(token, self.csrf(session or ""))
 
 
 def host_allowed(host: str | None, allowed: Iterable[str]) -> bool:
