@@ -28,8 +28,8 @@ ENV = MANIFEST["server"]["mcp_config"]["env"]
 OPTIONS = MANIFEST["user_config"]
 
 # The settings the bundle's form leaves out, each for a reason: the backend and Mem0 settings (another store, the
-# Mem0 Platform), the HTTP ones (serve --http), the embedder (an extra install) and the ranking, the limits, and the
-# sweep interval are for developers and servers, documented in the README and docs/. Every other setting is one a
+# Mem0 Platform), the HTTP ones (serve --http), the embedder (an extra install) and the ranking, the limits, the
+# sweep interval and the view's port are for developers and servers, documented in the README and docs/. Every other setting is one a
 # person running the server for themselves would change, so a new setting fails this test until it is in the form or
 # here, with its reason.
 NOT_IN_FORM = {
@@ -37,6 +37,7 @@ NOT_IN_FORM = {
     "http_tokens", "allowed_hosts", "allowed_origins",  # serve --http only
     "embedder", "recall_ranking", "recall_keyword_weight",  # an extra install; tuning for developers
     "max_ttl_days", "max_content_chars", "sweep_interval_seconds",  # limits and timing
+    "view_port",  # the memory view picks a free port; a fixed one is for developers and tests
 }  # fmt: skip
 USER_FACING = set(Settings.model_fields) - NOT_IN_FORM
 
