@@ -29,6 +29,7 @@ class RawServer:
         self.process = process
         self.lines: list[str] = []  # every stdout line, in order
         self.not_json_rpc: list[str] = []  # stdout lines that are not JSON-RPC 2.0 messages
+        self.notifications: list[str] = []  # the methods of the notifications the server sent
         self._next_id = 100
         self._waiting: dict[int, tuple[anyio.Event, list[dict[str, Any]]]] = {}
         self.closed = anyio.Event()
@@ -132,6 +133,8 @@ class RawServer:
         if not isinstance(message, dict) or message.get("jsonrpc") != "2.0":
             self.not_json_rpc.append(line)
             return
+        if "method" in message and "id" not in message:
+            self.notifications.append(message["method"])
         if isinstance(message.get("id"), int) and message["id"] in self._waiting and "method" not in message:
             done, slot = self._waiting[message["id"]]
             slot.append(message)

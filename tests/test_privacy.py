@@ -57,6 +57,7 @@ class Session:
     responses: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     not_json_rpc: list[str] = field(default_factory=list)
     stdout_lines: int = 0
+    notifications: list[str] = field(default_factory=list)
 
 
 def modes(data_dir: Path) -> dict[str, int]:
@@ -94,6 +95,7 @@ async def full_session(session: Session, env: dict[str, str], command: list[str]
         r["forget"] = await server.call("forget", memory_id=memory_id)
         session.not_json_rpc = server.not_json_rpc
         session.stdout_lines = len(server.lines)
+        session.notifications = server.notifications
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +170,9 @@ def test_the_data_dir_and_every_file_in_it_are_private_while_the_server_runs_and
 @pytest.mark.slow
 def test_stdout_carries_only_json_rpc_at_debug_level_while_loading_and_while_mem0_logs(offline: Session) -> None:
     assert offline.not_json_rpc == []
-    assert offline.stdout_lines == 1 + len(offline.responses)  # initialize, then one line per request
+    # initialize, then one line per request, and the resource notifications the changing calls send
+    assert offline.stdout_lines == 1 + len(offline.responses) + len(offline.notifications)
+    assert set(offline.notifications) == {"notifications/resources/list_changed"}
     log = offline.stderr.read_text()
     assert " DEBUG " in log
     assert "INFO mem0." in log  # Mem0's own logging was on during the session (loading, refreshing, deleting)
