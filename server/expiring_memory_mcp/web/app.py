@@ -1,17 +1,15 @@
 """The view's routes: sign in with a token, the page (timeline, chart, stats, the list or search results), and the
-actions on one memory. Server-rendered; reading needs no JavaScript, and every action has a confirmation page that
-the small script (static/view.js) replaces with a dialog."""
+actions on one memory (the pages of what use taught are learned_pages.py's). Server-rendered; reading needs no
+JavaScript, and every action has a confirmation page that the small script (static/view.js) replaces with a dialog."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -23,16 +21,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.templating import Jinja2Templates
 
 from ..errors import InvalidRequest, Unavailable
 from ..memories import MemoryService
 from ..memory_types import MEMORY_TYPES
-from ..models import Usage
 from . import learned, views
+from .learned_pages import LearnedPages
+from .rendering import HERE, TEMPLATES, blocking
 from .security import COOKIE, Access, Guard, is_loopback
 
-HERE = Path(__file__).parent
 NAME = "expiring-memory-mcp"  # what /health answers, so a second server knows the port is this view
 ACTIONS = {"renew": "Renew", "permanent": "Make permanent", "forget": "Forget"}
 SEARCH_LIMIT = 20
@@ -41,9 +38,6 @@ USED = (
     "This sign-in link has already been used: each link signs in once. Ask your assistant to open the memory view "
     "again for a new link (or start `expiring-memory-mcp ui` again)."
 )
-T = TypeVar("T")
-TEMPLATES = Jinja2Templates(directory=HERE / "templates")
-TEMPLATES.env.filters.update(plural=views.plural)
 
 
 @dataclass(frozen=True)
@@ -61,9 +55,6 @@ def build_view(config: ViewConfig) -> Starlette:
     """The view as an ASGI app, to serve alone (`ui`, open_memory_view) or mount at /ui (`serve --http`)."""
     zone = ZoneInfo(config.timezone)
     access = config.access
-
-    async def blocking(method: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        return await anyio.to_thread.run_sync(partial(method, *args, **kwargs))
 
     def session(request: Request) -> tuple[MemoryService, str] | None:
         cookie = request.cookies.get(COOKIE)
@@ -93,6 +84,8 @@ def build_view(config: ViewConfig) -> Starlette:
             return signin(request, "That token is not valid for this view.")
         onward.set_cookie(COOKIE, outcome.session, httponly=True, samesite="strict", path=cookie_path(request))
         return onward
+
+    learned_pages = LearnedPages(zone, access, session, signin)
 
     async def checked_form(request: Request) -> tuple[MemoryService, str, FormData]:
         found = session(request)
@@ -133,7 +126,8 @@ def build_view(config: ViewConfig) -> Starlette:
         if results is not None:
             results = views.shown(results, now, filters.show)
         shown = items[listed.offset :] if results is None else results
-        counts, counts_note = await usage(service, [m.id for m in shown])  # only ids of this user's own memories
+        ids = [m.id for m in shown]  # only ids of this user's own memories
+        counts, counts_note = await learned_pages.usage(service, ids)
         context = {
             "now": now,
             "zone": zone,
@@ -160,55 +154,6 @@ def build_view(config: ViewConfig) -> Starlette:
             "actions": ACTIONS,
         }
         return TEMPLATES.TemplateResponse(request, "index.html", context, status_code=status)
-
-    async def usage(service: MemoryService, ids: list[str]) -> tuple[dict[str, Usage] | None, str | None]:
-        """The recall counts of the memories on the page, in one call; or None and why there are none."""
-        if not service.settings.count_recalls:
-            return None, learned.COUNTING_OFF
-        try:
-            return await blocking(service.usage, ids), None
-        except Unavailable as exc:
-            return None, not_kept(service, exc)
-
-    def not_kept(service: MemoryService, exc: Unavailable) -> str:
-        """Why a backend keeps no counts and no ledger; an outage of the embedded one is raised as any other."""
-        backend = service.settings.chosen_backend()
-        if backend == "embedded":
-            raise exc
-        return learned.not_kept(backend)
-
-    async def learned_page(
-        request: Request, template: str, read: Callable[[MemoryService], dict[str, Any]], **shown: Any
-    ) -> Response:
-        """The Forgotten or the Tier advice page: what `read` finds, or where the backend keeps none, why."""
-        found = session(request)
-        if found is None:
-            return signin(request)
-        service, cookie = found
-        context = {"now": service.now(), "zone": zone, "csrf": access.csrf(cookie), "local": views.local, **shown}
-        context |= {"ago": views.ago, "learned": learned, "missing": None}
-        try:
-            context |= await blocking(read, service)
-        except Unavailable as exc:
-            context["missing"] = not_kept(service, exc)
-        return TEMPLATES.TemplateResponse(request, template, context)
-
-    async def forgotten(request: Request) -> Response:
-        """The ledger of what was swept or forgotten: ids, types, times and counts (no text exists), newest first."""
-        since = learned.since_key(request.query_params.get("since"))
-
-        def read(service: MemoryService) -> dict[str, Any]:
-            now = service.now()
-            gone = service.forgotten(learned.since_of(since, now))
-            window_start = now - timedelta(days=service.settings.forgotten_ledger_days)
-            number = learned.page_number(request.query_params.get("page"))
-            return {"start": max(gone.since, window_start), "ledger": learned.ledger_page(gone.entries, number)}
-
-        return await learned_page(request, "forgotten.html", read, since=since)
-
-    async def advice(request: Request) -> Response:
-        """Per memory type, the figures of how its memories were used and the advice on its lifetime."""
-        return await learned_page(request, "advice.html", lambda service: {"insights": service.insights()})
 
     async def index(request: Request) -> Response:
         if "token" in request.query_params:
@@ -292,8 +237,8 @@ def build_view(config: ViewConfig) -> Starlette:
         Route("/signout", signout, methods=["POST"], name="signout"),
         Route("/search", search, methods=["POST"], name="search"),
         Route("/memories/{memory_id}/{action}", act, methods=["POST"], name="act"),
-        Route("/forgotten", forgotten, methods=["GET"], name="forgotten"),
-        Route("/advice", advice, methods=["GET"], name="advice"),
+        Route("/forgotten", learned_pages.forgotten, methods=["GET"], name="forgotten"),
+        Route("/advice", learned_pages.advice, methods=["GET"], name="advice"),
         Route("/health", health, methods=["GET"]),
         Route("/launch", launch, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
