@@ -11,13 +11,14 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from filelock import FileLock
 
 from .. import mem0_compat
 from ..retention import mem0_date
 from .base import PERMANENT_TS, Backend, Fact, NewMemory, Query, StoredMemory
+from .mem0_config import complete, provider_of, read_config, store_label
 from .mem0_items import Filters, metadata_of, oss_filters, stored
 from .outages import StoreLabel, store_errors
 
@@ -225,47 +226,17 @@ class Mem0Backend(Backend):
         mem0_compat.close_pools(self.memory)
 
 
-def read_config(path: Path) -> dict[str, Any]:
-    """A Mem0 config file, JSON or YAML (JSON is YAML too), as the dict Memory.from_config takes."""
-    import yaml
-
-    try:
-        config = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise ValueError(f"cannot read the Mem0 config file {path}: {exc}") from None
-    if not isinstance(config, dict):
-        raise ValueError(  # noqa: TRY004 -- a bad config file is reported like every other bad setting
-            f"the Mem0 config file {path} must hold a mapping such as {{'vector_store': {{...}}}}"
-        )
-    return config
-
-
 def open_mem0(settings: Settings, embedder: Embedder | None = None) -> Mem0Backend:
-    """Mem0's Memory.from_config on the user's file. Without an `embedder` the bundled one is used (and the store
-    gets its 384 dimensions); without an `llm` a placeholder that is never called. History goes to the data dir."""
-    from ..mem0_setup import HISTORY_FILE, prepare_environment, private_dir, quiet_mem0, share_history
+    """Mem0's Memory.from_config on the user's file (mem0_config.py completes it). Without an `embedder` the bundled
+    one is used; without an `llm` a placeholder that is never called. History goes to the data dir."""
+    from ..mem0_setup import prepare_environment, private_dir, quiet_mem0, share_history
 
     if settings.mem0_config is None:
         raise ValueError("the mem0 backend needs EXPIRING_MEMORY_MEM0_CONFIG, the path of a Mem0 config file")
     config = read_config(settings.mem0_config)
     data_dir = private_dir(settings.data_dir)
     prepare_environment(data_dir)
-    bundled = "embedder" not in config
-    if settings.embedder != "minilm":
-        raise ValueError(
-            "EXPIRING_MEMORY_EMBEDDER applies to the embedded backend; on the mem0 backend, name the embedder in the "
-            "Mem0 config file (a store's vectors from two models must never mix)"
-        )
-    if settings.infer and "llm" not in config:
-        raise ValueError("EXPIRING_MEMORY_INFER needs an `llm` in the Mem0 config file")
-    if bundled:
-        from ..embedder import DIMS
-
-        config["embedder"] = {"provider": mem0_compat.PLACEHOLDER}
-        store = config.setdefault("vector_store", {}).setdefault("config", {})
-        store.setdefault("embedding_model_dims", DIMS)
-    config.setdefault("llm", {"provider": mem0_compat.PLACEHOLDER})
-    config.setdefault("history_db_path", str(data_dir / HISTORY_FILE))
+    bundled = complete(config, settings, data_dir)
 
     from mem0 import Memory
 
@@ -277,28 +248,10 @@ def open_mem0(settings: Settings, embedder: Embedder | None = None) -> Mem0Backe
         from ..embedder import MiniLMEmbedder
 
         mem0_compat.set_embedder(memory, embedder or MiniLMEmbedder())
-    provider = (config.get("vector_store") or {}).get("provider", "qdrant")
-    models = {  # what a call may also reach over the network: the bundled embedder and the placeholder LLM never do
-        role: config[key]
-        for role, key in (("embedder", "embedder"), ("LLM", "llm"))
-        if isinstance(config.get(key), dict) and config[key].get("provider") != mem0_compat.PLACEHOLDER
-    }
-    label = StoreLabel(
-        provider,
-        (config.get("vector_store") or {}).get("config") or {},
-        f"Check that it is running and reachable with the settings in {settings.mem0_config}.",
-        embedder_advice=(
-            f"A store cannot be embedded again here: name the embedder it was built with in {settings.mem0_config} "
-            "(EXPIRING_MEMORY_EMBEDDER applies to the embedded backend only), or give collection_name a new "
-            "collection."
-        ),
-        models=models,
-        models_advice=f"Check that each is running and reachable with the settings in {settings.mem0_config}.",
-    )
     return Mem0Backend(
         memory,
-        label,
+        store_label(config, settings.mem0_config),
         lock_file=data_dir / "writes.lock",
-        location=f"{provider} via {settings.mem0_config}",
+        location=f"{provider_of(config)} via {settings.mem0_config}",
         infer=settings.infer,
     )
