@@ -12,7 +12,6 @@ Every failure to talk to the Platform becomes `Unavailable`, with a message sayi
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
@@ -27,6 +26,7 @@ from ..errors import InvalidRequest, Unavailable
 from ..retention import mem0_date
 from .base import Backend, NewMemory, Query, StoredMemory
 from .mem0_items import metadata_of, stored
+from .platform_adds import added_id, added_now, await_event, event_of, get_event
 from .platform_api import (
     Item,
     Predicate,
@@ -50,7 +50,6 @@ T = TypeVar("T")
 PAGE_SIZE = 100  # memories per get_all page
 FIRST_TOP_K = 20  # at least this many search candidates, so a few expired ones never starve a small limit
 MAX_TOP_K = 500  # the widest search we ask for while looking for `limit` live memories
-EVENT_TIMEOUT_SECONDS = 30.0  # how long an add may stay queued on the Platform before we give up waiting
 EVERYONE = {"user_id": "*"}  # every user's memories (the wildcard matches any non-null user_id)
 
 
@@ -184,45 +183,17 @@ class PlatformBackend(Backend):
         answer = self._call(
             "add", lambda c: c.add(text, user_id=user_id, metadata=meta, infer=False, expiration_date=day)
         )
-        results = memories_in(answer)
-        added = [r for r in results if r.get("id") and r.get("event", "ADD") == "ADD" and "event_id" not in r]
-        if added:  # answered synchronously
-            return str(added[0]["id"])
-        event_id = (answer.get("event_id") if isinstance(answer, Mapping) else None) or next(
-            (r["event_id"] for r in results if r.get("event_id")), None
-        )
-        if not event_id:
-            raise Unavailable(
-                "The Mem0 Platform accepted the memory but returned neither its id nor an event id. See the server log."
+        memory_id = added_now(answer)
+        if memory_id is None:  # queued: its event says when it is stored, and usually its id
+            event_id = event_of(answer)
+            results = await_event(
+                partial(self._call, "event", partial(get_event, event_id=event_id)), event_id, self.poll_delays
             )
-        return self._added_id(self._await_event(str(event_id)), user_id, meta)
+            memory_id = added_id(results) or self._found(user_id, meta)
+        return memory_id
 
-    def _await_event(self, event_id: str) -> list[dict[str, Any]]:
-        """Poll the add's event until it has SUCCEEDED; its results."""
-        deadline = time.monotonic() + EVENT_TIMEOUT_SECONDS
-        delays = iter(self.poll_delays)
-        while True:
-            event = self._call("event", partial(_get_event, event_id=event_id))
-            status = str(event.get("status", "")).upper()
-            if status == "SUCCEEDED":
-                return memories_in(event)
-            if status == "FAILED":
-                raise Unavailable(
-                    f"The Mem0 Platform could not store the memory (event {event_id} failed). Try again later."
-                )
-            if time.monotonic() >= deadline:
-                raise Unavailable(
-                    f"The Mem0 Platform has not finished storing the memory after {EVENT_TIMEOUT_SECONDS:.0f} seconds "
-                    f"(event {event_id} is {status or 'unknown'}). It may still appear; recall it before trying again."
-                )
-            time.sleep(next(delays, self.poll_delays[-1]))
-
-    def _added_id(self, results: list[dict[str, Any]], user_id: str, meta: dict[str, Any]) -> str:
-        """The new memory's id from the event's results; failing that, the memory carrying our metadata."""
-        for result in results:
-            memory_id = result.get("id") or result.get("memory_id")
-            if memory_id and str(result.get("event", "ADD")).upper() == "ADD":
-                return str(memory_id)
+    def _found(self, user_id: str, meta: dict[str, Any]) -> str:
+        """The memory carrying our metadata, where the add's event did not name it."""
         ours = [{"metadata": {key: meta[key]}} for key in ("dedup_key", "created_at") if key in meta]
         found = self._scan({"AND": [{"user_id": user_id}, *ours]}, lambda item: True, 1)
         if not found:
@@ -280,13 +251,6 @@ def _get_all(client: MemoryClient, **options: Any) -> Any:
 
 def _search(query: str, client: MemoryClient, **options: Any) -> Any:
     return client.search(query, **options)
-
-
-def _get_event(client: MemoryClient, *, event_id: str) -> dict[str, Any]:
-    """GET /v1/event/{event_id}/, which MemoryClient has no method for, on its authenticated HTTP client."""
-    response = mem0_compat.http_client(client).get(f"/v1/event/{event_id}/")
-    response.raise_for_status()
-    return dict(response.json())
 
 
 def open_platform(settings: Settings) -> PlatformBackend:
