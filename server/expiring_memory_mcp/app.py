@@ -13,23 +13,21 @@ from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.provider import TokenVerifier
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools import Tool
-from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
-from pydantic import Field, ValidationError
+from mcp.types import ToolAnnotations
+from pydantic import Field
 
 from . import __version__, type_words
-from .arguments import explain, unknown
 from .errors import InvalidRequest, Unavailable
 from .instructions import instructions
+from .mcp_server import MemoryServer
 from .memories import MemoryService
 from .memory_types import DEFAULT_TEMPORARY_DAYS, PERMANENT_TYPES, TEMPORARY_TYPES
 from .models import Deleted, MemoryList, MemoryRecord, MemoryViewLink, RecallResult, RememberedMemory
-from .notifications import NotifyingServer
 from .prompts import register_prompts
 from .resources import caller, register_resources
 from .settings import Settings
-from .stdio import Answering, stdio_server
 
 T = TypeVar("T")
 Ctx = Context[MemoryService, Any]
@@ -255,35 +253,6 @@ def _tool(fn: Callable[..., Any], title: str, hints: ToolAnnotations, settings: 
         described = type_words.temporary_type(settings.tier_days(), settings.ttl_default_days)
         tool.parameters["properties"]["memory_type"]["description"] = described
     return tool
-
-
-class MemoryServer(NotifyingServer):
-    """The SDK's server, with every argument its schema check refuses worded for the model (arguments.py), and an
-    argument a tool does not take refused instead of dropped."""
-
-    async def call_tool(
-        self, name: str, arguments: dict[str, Any], context: Context[MemoryService, Any] | None = None
-    ) -> CallToolResult | InputRequiredResult:
-        schemas = {tool.name: tool.input_schema for tool in await self.list_tools()}
-        if name in schemas and (extra := unknown(name, list(arguments), schemas)):
-            raise ToolError(f"Error executing tool {name}: {extra}")  # worded as the SDK words every refusal
-        try:
-            return await super().call_tool(name, arguments, context)
-        except UnexpectedToolError:
-            raise
-        except ToolError as exc:  # the SDK raises it from a ValidationError when the arguments fail the schema
-            if not isinstance(exc.__cause__, ValidationError) or name not in schemas:
-                raise
-            worded = explain(exc.__cause__, arguments, schemas[name])
-            raise ToolError(f"Error executing tool {name}: {worded}") from exc.__cause__
-
-    async def run_stdio_async(self) -> None:
-        """As the SDK's, over streams that answer every request read before end-of-file on stdin, and answer a line
-        that is not JSON with a parse error (stdio.py)."""
-        async with stdio_server() as (read, write):
-            answering = Answering(read, write)
-            lowlevel = self._lowlevel_server  # the SDK's own run_stdio_async does the same, on the unwrapped streams
-            await lowlevel.run(answering.reading, answering.writing, lowlevel.create_initialization_options())
 
 
 def build_server(
