@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from bench.secrets import blind, evaluate, totals
+from bench.secret_detection import blind, evaluate, totals
 
 from expiring_memory_mcp import credentials
 

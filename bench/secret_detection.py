@@ -1,6 +1,6 @@
 """Precision and recall of secret detection per class, and false positives on ordinary memories.
 
-`python -m bench.secrets` reads bench/data/secrets/ (secrets.jsonl and ordinary.jsonl written by
+`python -m bench.secret_detection` reads bench/data/secrets/ (secrets.jsonl and ordinary.jsonl written by
 `python -m bench.secrets_corpus`, held_out.jsonl and blind/ by hand), runs `credentials.find` on every entry and writes
 bench/SECRETS.md. A true secret counts as found when none of it is left
 in the redacted text; a finding counts as right when it covers part of a true secret. Detection time is per entry,
@@ -127,7 +127,7 @@ def report(result: Result) -> str:
     lines = [
         "# Secret detection",
         "",
-        "Written by `python -m bench.secrets` on the corpus that `python -m bench.secrets_corpus` writes to",
+        "Written by `python -m bench.secret_detection` on the corpus that `python -m bench.secrets_corpus` writes to",
         (
             f"`bench/data/secrets/`: {total} fake secrets in {len(result.recall)} classes, each inside a sentence, and "
             f"{ordinary} ordinary memories: {ordinary - seeded} written to look close (ids, order and tracking numbers, "
@@ -221,7 +221,7 @@ BLIND_NOTE = """## Blind set: written by someone who never saw the detector
 
 `bench/data/secrets/blind/`: 305 secrets and 676 ordinary memories written by an author who never saw the detector.
 Before any change the detector found 275 of 305 (0.902) and flagged 7 of 676 (1.04%). The set is split in fixed halves
-(`bench.secrets.blind`: within each class and each group, in file order, odd rows are "dev", even rows "test"). Only
+(`bench.secret_detection.blind`: within each class and each group, in file order, odd rows are "dev", even rows "test"). Only
 the dev half's misses and false positives were read while the detector was improved (credentials_stated.py and the
 stand-in filter of credentials.py); the test half was evaluated once, after the detector was committed, and its figure
 is the honest one. The whole-set total was printed twice mid-way (278 and 296 of 305), which tells the test half's
