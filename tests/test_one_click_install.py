@@ -208,7 +208,11 @@ async def test_the_bundle_launched_as_claude_desktop_does_answers_every_tool_res
                 seen = await round_trip_everything(client)
     assert sorted(seen["tools"]) == sorted(TOOL_ARGUMENTS)
     stderr = log.read_text()
-    assert "left blank in the bundle's settings, so their defaults apply: EXPIRING_MEMORY_TIMEZONE" in stderr
+    blank = sorted(v for v, value in params.env.items() if value.startswith("${user_config."))
+    assert (
+        "EXPIRING_MEMORY_TIMEZONE" in blank and "EXPIRING_MEMORY_EXTEND_ON_RECALL" in blank
+    )  # fields without a default
+    assert f"left blank in the bundle's settings, so their defaults apply: {', '.join(blank)}" in stderr
     assert "Traceback" not in stderr, stderr
     home = Path(env["HOME"])
     assert [p.name for p in home.iterdir()] == [".expiring-memory-mcp"]  # the data folder's default, and only it
