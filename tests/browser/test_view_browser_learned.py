@@ -5,7 +5,6 @@ joins it there (with the "since" filter, and JavaScript off), and Tier advice sa
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -15,21 +14,9 @@ from playwright.async_api import Browser, Page, expect
 from expiring_memory_mcp.memories import MemoryService
 from expiring_memory_mcp.web.launch import open_view
 from support import FakeClock, call
-from view_browser import launched, opened
+from view_browser import opened
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # each test starts Chromium
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with launched() as started:
-        yield started
-
-
-@pytest.fixture
-async def link(service: MemoryService) -> str:
-    url, _ = open_view(service)
-    return url
 
 
 async def resource(client: Client, uri: str) -> Any:

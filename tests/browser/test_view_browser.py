@@ -6,32 +6,16 @@ and a cross-origin form."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
 import pytest
 from mcp import Client
 from playwright.async_api import Browser, Page, expect
 
-from expiring_memory_mcp.memories import MemoryService
-from expiring_memory_mcp.web.launch import open_view
 from support import FakeClock, call
-from view_browser import launched, opened
+from view_browser import opened
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # each test starts Chromium
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with launched() as started:
-        yield started
-
-
-@pytest.fixture
-async def link(service: MemoryService) -> str:
-    """The view of the test's service (its clock, its data), started as the open_memory_view tool starts it."""
-    url, _ = open_view(service)
-    return url
 
 
 def item(page: Page, memory_id: str, within: str = "#memories") -> object:
