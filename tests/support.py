@@ -190,3 +190,20 @@ class PgDatabase:
         return b"".join(
             str(p).encode() for table in tables for (p,) in self._query(f'SELECT payload::text FROM "{table}"')
         )
+
+
+VIEW_BASE = "http://127.0.0.1:8766"
+
+
+@contextmanager
+def signed_in_view(service: MemoryService) -> Iterator[Any]:
+    """A browser-like client (Starlette's TestClient) of the memory view of `service`, signed in with the link `ui`
+    would print."""
+    from starlette.testclient import TestClient
+
+    from expiring_memory_mcp.web.launch import prepare
+
+    prepared = prepare(service, "127.0.0.1", 8766)
+    with TestClient(prepared.app, base_url=VIEW_BASE) as client:
+        assert client.get(prepared.url.removeprefix(VIEW_BASE)).status_code == 200
+        yield client

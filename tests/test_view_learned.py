@@ -19,7 +19,7 @@ from expiring_memory_mcp.models import LedgerEntry
 from expiring_memory_mcp.settings import Settings
 from expiring_memory_mcp.web import learned, views
 from expiring_memory_mcp.web.launch import prepare
-from support import FakeClock, make_service
+from support import FakeClock, make_service, signed_in_view
 
 BASE = "http://127.0.0.1:8766"
 ALICE, BOB = "alice-token-" + "a" * 32, "bob-token-" + "b" * 32
@@ -27,10 +27,7 @@ ALICE, BOB = "alice-token-" + "a" * 32, "bob-token-" + "b" * 32
 
 @pytest.fixture
 def http(service: MemoryService) -> Iterator[TestClient]:
-    """A browser-like client of the view, signed in with the link `ui` would print."""
-    prepared = prepare(service, "127.0.0.1", 8766)
-    with TestClient(prepared.app, base_url=BASE) as client:
-        assert client.get(prepared.url.removeprefix(BASE)).status_code == 200
+    with signed_in_view(service) as client:
         yield client
 
 

@@ -10,17 +10,14 @@ import pytest
 from starlette.testclient import TestClient
 
 from expiring_memory_mcp.memories import MemoryService
-from expiring_memory_mcp.web.launch import prepare
+from support import signed_in_view
 
-BASE = "http://127.0.0.1:8766"
 NOT_KEPT = "Not kept on this backend: the platform backend keeps no recall counts and no ledger of forgotten memories."
 
 
 @pytest.fixture
 def http(service: MemoryService) -> Iterator[TestClient]:
-    prepared = prepare(service, "127.0.0.1", 8766)
-    with TestClient(prepared.app, base_url=BASE) as client:
-        assert client.get(prepared.url.removeprefix(BASE)).status_code == 200
+    with signed_in_view(service) as client:
         yield client
     service.close()
 
